@@ -1,0 +1,82 @@
+//! The HTML document and the route table.
+
+use crate::domain::role::Section;
+use crate::i18n::{Lang, Msg};
+use crate::model::CurrentUser;
+use crate::pages::{error::NotFoundPage, login::LoginPage, section::SectionPage, users::UsersPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// What pages need to know about the request; read once per request on the server.
+#[derive(Debug, Clone, Default)]
+pub struct PageCtx {
+    pub user: Option<CurrentUser>,
+    pub lang: Lang,
+}
+
+pub fn page_ctx() -> PageCtx {
+    #[cfg(feature = "ssr")]
+    {
+        let info = crate::api::guard::request_info();
+        PageCtx {
+            user: info.user,
+            lang: info.lang,
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use_context::<PageCtx>().unwrap_or_default()
+    }
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = page_ctx().lang;
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#0b5cad" />
+                <link rel="icon" href="/favicon.ico" sizes="any" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="stylesheet" id="leptos" href="/pkg/jieshui.css" />
+                <HydrationScripts options islands=true />
+                <leptos_meta::MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ctx = page_ctx();
+    let lang = ctx.lang;
+    provide_context(ctx);
+    let section = |s: Section| move || view! { <SectionPage section=s /> };
+    view! {
+        <Title formatter=move |t: String| format!("{t} · {}", Msg::AppName.text(lang)) />
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage /> }>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/today") view=section(Section::Today) />
+                <Route path=path!("/checks") view=section(Section::Checks) />
+                <Route path=path!("/sync") view=section(Section::Sync) />
+                <Route path=path!("/review") view=section(Section::Review) />
+                <Route path=path!("/dashboard") view=section(Section::Dashboard) />
+                <Route path=path!("/ledgers") view=section(Section::Ledgers) />
+                <Route path=path!("/admin/users") view=UsersPage />
+                <Route path=path!("/admin/rules") view=section(Section::Rules) />
+                <Route path=path!("/admin/sites") view=section(Section::Sites) />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,38 @@
+//! The contract between the server functions and the server. The server implements [`Backend`] and
+//! provides it as Leptos context, so this crate never sees a database driver.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::model::{CurrentUser, District, NewUser, UserSummary};
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn list_users(&self) -> Result<Vec<UserSummary>, AppError>;
+    async fn create_user(&self, actor: &CurrentUser, new: NewUser)
+        -> Result<UserSummary, AppError>;
+    async fn reset_password(
+        &self,
+        actor: &CurrentUser,
+        user_id: Uuid,
+        password: String,
+    ) -> Result<(), AppError>;
+    async fn set_user_active(
+        &self,
+        actor: &CurrentUser,
+        user_id: Uuid,
+        active: bool,
+    ) -> Result<(), AppError>;
+    async fn list_districts(&self) -> Result<Vec<District>, AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// What the server knows of a request before any page or server function runs. The session layer
+/// puts it in the request's extensions.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    pub user: Option<CurrentUser>,
+    pub lang: Lang,
+}

@@ -1,0 +1,148 @@
+//! The frame around every signed-in page: a header with the user's name, the language switch and
+//! sign-out, and the role's navigation, which sits at the bottom on a phone and in the header on a
+//! wide screen. All of it is plain HTML forms and links: it works before (and without) any script.
+
+use crate::app::PageCtx;
+use crate::domain::role::{Role, Section};
+use crate::i18n::{Lang, Msg};
+use leptos::prelude::*;
+
+pub fn section_nav(s: Section) -> Msg {
+    match s {
+        Section::Today => Msg::NavToday,
+        Section::Checks => Msg::NavChecks,
+        Section::Sync => Msg::NavSync,
+        Section::Review => Msg::NavReview,
+        Section::Dashboard => Msg::NavDashboard,
+        Section::Ledgers => Msg::NavLedgers,
+        Section::Users => Msg::NavUsers,
+        Section::Rules => Msg::NavRules,
+        Section::Sites => Msg::NavSites,
+    }
+}
+
+pub fn section_title(s: Section) -> Msg {
+    match s {
+        Section::Today => Msg::TitleToday,
+        Section::Checks => Msg::TitleChecks,
+        Section::Sync => Msg::TitleSync,
+        Section::Review => Msg::TitleReview,
+        Section::Dashboard => Msg::TitleDashboard,
+        Section::Ledgers => Msg::TitleLedgers,
+        Section::Users => Msg::TitleUsers,
+        Section::Rules => Msg::TitleRules,
+        Section::Sites => Msg::TitleSites,
+    }
+}
+
+pub fn section_about(s: Section) -> Msg {
+    match s {
+        Section::Today => Msg::AboutToday,
+        Section::Checks => Msg::AboutChecks,
+        Section::Sync => Msg::AboutSync,
+        Section::Review => Msg::AboutReview,
+        Section::Dashboard => Msg::AboutDashboard,
+        Section::Ledgers => Msg::AboutLedgers,
+        Section::Users => Msg::TitleUsers,
+        Section::Rules => Msg::AboutRules,
+        Section::Sites => Msg::AboutSites,
+    }
+}
+
+pub fn role_name(r: Role) -> Msg {
+    match r {
+        Role::Inspector => Msg::RoleInspector,
+        Role::Supervisor => Msg::RoleSupervisor,
+        Role::Admin => Msg::RoleAdmin,
+    }
+}
+
+/// A simple line icon for each section, drawn in the current text colour.
+fn icon(s: Section) -> impl IntoView {
+    let d = match s {
+        Section::Today => "M12 2a7 7 0 0 0-7 7c0 5 7 13 7 13s7-8 7-13a7 7 0 0 0-7-7zm0 9.5a2.5 2.5 0 1 1 0-5 2.5 2.5 0 0 1 0 5z",
+        Section::Checks | Section::Review => "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z",
+        Section::Sync => "M12 4V1L8 5l4 4V6a6 6 0 0 1 6 6h2a8 8 0 0 0-8-8zm0 14a6 6 0 0 1-6-6H4a8 8 0 0 0 8 8v3l4-4-4-4z",
+        Section::Dashboard => "M4 20h4V10H4zm6 0h4V4h-4zm6 0h4v-7h-4z",
+        Section::Ledgers | Section::Rules => "M6 2h9l5 5v15H6zm8 1.5V8h4.5M8 12h10M8 16h10",
+        Section::Users => "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z",
+        Section::Sites => "M3 21V9l9-6 9 6v12h-6v-7H9v7z",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d=d />
+        </svg>
+    }
+}
+
+/// Language switch: a one-button form that stores the choice in a cookie and comes back here.
+#[component]
+pub fn LangSwitch(lang: Lang, #[prop(into)] next: String) -> impl IntoView {
+    let other = lang.other();
+    view! {
+        <form method="post" action="/lang" class="inline-form">
+            <input type="hidden" name="lang" value=other.cookie_value() />
+            <input type="hidden" name="next" value=next />
+            <button type="submit" class="btn-ghost" lang=other.code()>
+                {Msg::SwitchLanguage.text(lang)}
+            </button>
+        </form>
+    }
+}
+
+/// The frame of every signed-in page. `current` marks the active section in the navigation.
+#[component]
+pub fn Layout(
+    current: Option<Section>,
+    #[prop(into)] path: String,
+    children: Children,
+) -> impl IntoView {
+    let ctx = use_context::<PageCtx>().unwrap_or_default();
+    let lang = ctx.lang;
+    let user = ctx.user.clone();
+    let nav = user.as_ref().map(|u| {
+        let items = u
+            .role
+            .sections()
+            .iter()
+            .map(|&s| {
+                let here = current == Some(s);
+                view! {
+                    <a href=s.path() class="nav-item" aria-current=here.then_some("page")>
+                        {icon(s)}
+                        <span>{section_nav(s).text(lang)}</span>
+                    </a>
+                }
+            })
+            .collect_view();
+        view! {
+            <nav class="main-nav" aria-label=Msg::MainNav.text(lang)>
+                {items}
+            </nav>
+        }
+    });
+    let who = user
+        .as_ref()
+        .map(|u| format!("{} · {}", u.display_name, role_name(u.role).text(lang)));
+    view! {
+        <header class="top-bar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"水"</span>
+                <span class="brand-name">{Msg::AppName.text(lang)}</span>
+            </a>
+            {nav}
+            <div class="top-actions">
+                {who.map(|w| view! { <span class="who" title=Msg::SignedInAs.text(lang)>{w}</span> })}
+                <LangSwitch lang next=path.clone() />
+                {user.is_some().then(|| view! {
+                    <form method="post" action="/logout" class="inline-form">
+                        <button type="submit" class="btn-ghost">{Msg::SignOut.text(lang)}</button>
+                    </form>
+                })}
+            </div>
+        </header>
+        <main class="page" id="main">
+            {children()}
+        </main>
+    }
+}

@@ -1,0 +1,109 @@
+//! Which pages need a signed-in user, and which roles may open them. The server enforces this table on
+//! every request; the navigation only mirrors it.
+
+use super::role::{Role, Section};
+
+/// What a request for a page path requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAccess {
+    /// Anyone may open it (sign-in, health, static files, the error pages).
+    Public,
+    /// Only these roles may open it.
+    Roles(&'static [Role]),
+}
+
+/// The access rule for a page path (without query string).
+pub fn page_access(path: &str) -> PageAccess {
+    let path = path.trim_end_matches('/');
+    for section in Section::ALL {
+        let p = section.path();
+        if path == p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
+            return PageAccess::Roles(section.roles());
+        }
+    }
+    PageAccess::Public
+}
+
+/// The decision for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Not signed in: send them to sign in.
+    SignIn,
+    /// Signed in, but this page is not for their role.
+    Forbidden,
+}
+
+pub fn decide(access: PageAccess, role: Option<Role>) -> Decision {
+    match (access, role) {
+        (PageAccess::Public, _) => Decision::Allow,
+        (PageAccess::Roles(_), None) => Decision::SignIn,
+        (PageAccess::Roles(roles), Some(r)) if roles.contains(&r) => Decision::Allow,
+        (PageAccess::Roles(_), Some(_)) => Decision::Forbidden,
+    }
+}
+
+/// A `next=` target after sign-in must stay on this site: a path, never `//host` or a full URL.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+        && next.len() <= 512;
+    ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_and_their_subpages_are_protected() {
+        assert_eq!(page_access("/today"), PageAccess::Roles(&[Role::Inspector]));
+        assert_eq!(
+            page_access("/today/"),
+            PageAccess::Roles(&[Role::Inspector])
+        );
+        assert_eq!(
+            page_access("/admin/users/123"),
+            PageAccess::Roles(&[Role::Admin])
+        );
+        assert_eq!(
+            page_access("/review"),
+            PageAccess::Roles(&[Role::Supervisor])
+        );
+    }
+
+    #[test]
+    fn look_alike_paths_are_not_confused() {
+        // "/todayx" is not the today section, so it is a 404, not a protected page.
+        assert_eq!(page_access("/todayx"), PageAccess::Public);
+        assert_eq!(page_access("/login"), PageAccess::Public);
+        assert_eq!(page_access("/"), PageAccess::Public);
+    }
+
+    #[test]
+    fn decisions() {
+        let a = page_access("/admin/rules");
+        assert_eq!(decide(a, None), Decision::SignIn);
+        assert_eq!(decide(a, Some(Role::Inspector)), Decision::Forbidden);
+        assert_eq!(decide(a, Some(Role::Supervisor)), Decision::Forbidden);
+        assert_eq!(decide(a, Some(Role::Admin)), Decision::Allow);
+        assert_eq!(decide(PageAccess::Public, None), Decision::Allow);
+    }
+
+    #[test]
+    fn next_targets_stay_on_site() {
+        assert_eq!(safe_next("/today"), Some("/today"));
+        assert_eq!(safe_next("/admin/users?x=1"), Some("/admin/users?x=1"));
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/a\r\nSet-Cookie: x"), None);
+        assert_eq!(safe_next(""), None);
+    }
+}

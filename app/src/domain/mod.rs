@@ -1,0 +1,6 @@
+//! Pure rules of the product: no IO, no Leptos. The same code runs on the phone and on the server.
+
+pub mod access;
+pub mod accounts;
+pub mod role;
+pub mod throttle;

@@ -1,0 +1,189 @@
+//! The product's words in Chinese (first) and English. Every message is a variant, so a missing
+//! translation is a compile error, and errors can travel from server to phone as a key.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub const COOKIE: &'static str = "lang";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value stored in the `lang` cookie; anything unknown means Chinese.
+    pub fn from_cookie(v: &str) -> Lang {
+        match v.trim() {
+            "en" => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn cookie_value(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// A message the user can read, in either language.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum Msg { $($name,)* }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$name, Lang::Zh) => $zh, (Msg::$name, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "节水巡检", "Jieshui inspections";
+    AppTagline => "国家节水型城市创建 · 现场检查", "National Water-Saving City · field inspections";
+    LanguageName => "中文", "English";
+    SwitchLanguage => "English", "中文";
+    SwitchLanguageLabel => "切换到英文", "Switch to Chinese";
+    MainNav => "主导航", "Main navigation";
+    SignIn => "登录", "Sign in";
+    SignOut => "退出登录", "Sign out";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    SignInTitle => "登录节水巡检", "Sign in to Jieshui";
+    BadCredentials => "用户名或密码不正确。", "The username or password is not correct.";
+    TooManyAttempts => "尝试次数过多，请稍后再试。", "Too many attempts. Please wait and try again.";
+    WaitSeconds => "请等待（秒）：", "Wait (seconds): ";
+    SignedOut => "您已退出登录。", "You have signed out.";
+    SessionExpired => "请先登录。", "Please sign in first.";
+    SignedInAs => "当前用户", "Signed in as";
+    RoleInspector => "检查员", "Inspector";
+    RoleSupervisor => "审核人", "Supervisor";
+    RoleAdmin => "管理员", "Administrator";
+    AllDistricts => "全市", "Whole city";
+    // Sections
+    NavToday => "今日", "Today";
+    NavChecks => "检查", "Checks";
+    NavSync => "同步", "Sync";
+    NavReview => "审核", "Review";
+    NavDashboard => "指标", "Dashboard";
+    NavLedgers => "台账", "Ledgers";
+    NavUsers => "用户", "Users";
+    NavRules => "规则", "Rules";
+    NavSites => "网点", "Sites";
+    TitleToday => "今日任务", "Today";
+    TitleChecks => "我的检查", "My checks";
+    TitleSync => "离线同步", "Sync";
+    TitleReview => "待审核", "Review";
+    TitleDashboard => "指标看板", "Dashboard";
+    TitleLedgers => "台账", "Ledgers";
+    TitleUsers => "用户管理", "Users";
+    TitleRules => "规则与标准", "Rules";
+    TitleSites => "网点与单位", "Sites";
+    AboutToday => "这里将列出您今天要去的销售网点、小区和单位，按离您的距离排序，并可直接开始一次检查。",
+        "This page will list the shops, communities and units to visit today, nearest first, with a button to start a check at each.";
+    AboutChecks => "这里将列出您做过和正在做的市场抽检与审核，以及审核人退回要求补充的记录。",
+        "This page will list the market spot checks and audits you have done or are doing, and those a supervisor sent back.";
+    AboutSync => "这里将显示尚未上传的检查和照片；没有信号时记录保存在手机上，恢复网络后自动上传。",
+        "This page will show checks and photos not yet uploaded; without signal they are kept on the phone and sent when the network returns.";
+    AboutReview => "这里将列出检查员提交的记录，附照片、位置和时间，供您通过、退回或下达整改。",
+        "This page will list submitted findings with their photos, positions and times, for you to approve, return or order rectification.";
+    AboutDashboard => "这里将显示市场抽检覆盖率、节水型器具占比、节水型小区和单位覆盖率，每个数字都可追溯到原始记录。",
+        "This page will show spot-check coverage, the water-saving share and community and unit coverage, each figure linked to its records.";
+    AboutLedgers => "这里将生成迎检台账：按网点、小区、单位列出检查记录、照片和整改情况，可导出。",
+        "This page will produce the assessment ledgers: checks, photos and rectifications by shop, community and unit, ready to export.";
+    AboutRules => "这里将维护水效等级阈值、水效标识目录日期、审核评分表和指标目标值，每项带生效日期和来源。",
+        "This page will hold water-efficiency grade thresholds, label catalogue dates, audit score sheets and indicator targets, each with an effective date and source.";
+    AboutSites => "这里将维护销售网点、门店、小区、单位和企业名录，支持批量导入和年度统计数据。",
+        "This page will hold the registry of venues, shops, communities, units and enterprises, with bulk import and yearly statistics.";
+    ComingWith => "该功能随后续版本上线。", "This arrives with a later release.";
+    RegisteredSites => "已登记", "Registered";
+    // Users admin
+    UsersList => "全部用户", "All users";
+    NewUser => "新建用户", "New user";
+    DisplayName => "姓名", "Full name";
+    Role => "角色", "Role";
+    District => "区域", "District";
+    InitialPassword => "初始密码", "Initial password";
+    NewPassword => "新密码", "New password";
+    Create => "创建", "Create";
+    ResetPassword => "重置密码", "Reset password";
+    Deactivate => "停用", "Deactivate";
+    Reactivate => "启用", "Reactivate";
+    Active => "在用", "Active";
+    Inactive => "已停用", "Deactivated";
+    UserCreated => "用户已创建。", "User created.";
+    PasswordWasReset => "密码已重置，该用户需要重新登录。", "Password reset; the user must sign in again.";
+    UserDeactivated => "用户已停用。", "User deactivated.";
+    UserReactivated => "用户已启用。", "User reactivated.";
+    Saving => "正在保存…", "Saving…";
+    Loading => "正在加载…", "Loading…";
+    You => "（您）", "(you)";
+    // Validation and errors
+    UsernameRequired => "请填写用户名。", "Enter a username.";
+    UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";
+    UsernameChars => "用户名以小写字母开头，只能包含小写字母、数字、点、下划线和连字符。",
+        "A username starts with a lower-case letter and holds only lower-case letters, digits, '.', '_' and '-'.";
+    UsernameTaken => "该用户名已被使用。", "That username is taken.";
+    DisplayNameRequired => "请填写姓名。", "Enter the person's name.";
+    DisplayNameInvalid => "姓名最多 40 个字符，且不能包含控制字符。", "A name has at most 40 characters and no control characters.";
+    PasswordTooShort => "密码至少 10 个字符。", "A password has at least 10 characters.";
+    PasswordTooLong => "密码最多 128 个字符。", "A password has at most 128 characters.";
+    PasswordIsUsername => "密码不能与用户名相同。", "The password must differ from the username.";
+    UnknownRole => "请选择有效的角色。", "Choose a valid role.";
+    UnknownDistrict => "请选择有效的区域。", "Choose a valid district.";
+    CannotDeactivateSelf => "不能停用自己的账号。", "You cannot deactivate your own account.";
+    LastAdmin => "至少要保留一个在用的管理员。", "At least one active administrator must remain.";
+    NotSignedIn => "请先登录。", "Please sign in first.";
+    Forbidden => "您的角色无权访问此页面或操作。", "Your role may not open this page or do this.";
+    ForbiddenTitle => "无权访问", "Not allowed";
+    NotFound => "找不到该记录。", "That record does not exist.";
+    NotFoundTitle => "页面不存在", "Page not found";
+    NotFoundBody => "您访问的地址不存在，可能已被移动。", "The address you opened does not exist or has moved.";
+    BackHome => "返回首页", "Back to home";
+    InternalError => "服务器内部错误，请稍后重试。如多次出现，请把错误编号告诉管理员：",
+        "Something went wrong on the server. Try again later; if it keeps happening, give the administrator this error number: ";
+    NetworkError => "网络连接失败，请检查信号后重试。", "The network failed. Check the signal and try again.";
+    BadRequest => "提交的内容无效。", "What was sent is not valid.";
+    ErrorTitle => "出错了", "Something went wrong";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_cookie_values_fall_back_to_chinese() {
+        assert_eq!(Lang::from_cookie("en"), Lang::En);
+        assert_eq!(Lang::from_cookie("zh"), Lang::Zh);
+        assert_eq!(Lang::from_cookie("fr"), Lang::Zh);
+        assert_eq!(Lang::from_cookie(""), Lang::Zh);
+        assert_eq!(Lang::default(), Lang::Zh);
+    }
+
+    #[test]
+    fn messages_differ_by_language() {
+        assert_eq!(Msg::SignIn.text(Lang::Zh), "登录");
+        assert_eq!(Msg::SignIn.text(Lang::En), "Sign in");
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per route.
+
+pub mod error;
+pub mod login;
+pub mod section;
+pub mod users;

@@ -1,0 +1,222 @@
+//! Session cookies and the layer that resolves them to a user for every request.
+
+use crate::startup::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use jieshui_app::backend::RequestInfo;
+use jieshui_app::domain::access::{decide, page_access, Decision};
+use jieshui_app::i18n::Lang;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "jieshui_session";
+
+/// A new random session token (256 bits) and the hash that is stored.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    let d = Sha256::digest(token.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The value of one cookie from the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// Whether cookies must be `Secure`: the public URL is HTTPS, or a proxy says the request was.
+pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.https()
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}");
+    if secure {
+        c.push_str("; Secure");
+    }
+    // Names and values are ours (base64url, fixed words): always valid header text.
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// Resolves the session cookie and the language, puts them in the request, then enforces the page
+/// access table: anonymous users are sent to sign in, other roles get 403.
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    let lang = cookie(headers, Lang::COOKIE)
+        .map(Lang::from_cookie)
+        .unwrap_or_default();
+
+    // Cross-site form posts are refused outright (SameSite=Lax already keeps the cookie off them).
+    if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+    }
+
+    let mut had_cookie = false;
+    let user = match cookie(headers, SESSION_COOKIE) {
+        Some(token) if !token.is_empty() => {
+            had_cookie = true;
+            let idle = time::Duration::minutes(state.config.session_idle_minutes);
+            match state
+                .store
+                .session_user(&token_hash(token), time::OffsetDateTime::now_utc(), idle)
+                .await
+            {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+                        .into_response();
+                }
+            }
+        }
+        _ => None,
+    };
+    let role = user.as_ref().map(|u| u.role);
+    let path = req.uri().path().to_string();
+    let is_page = req.method() == Method::GET || req.method() == Method::HEAD;
+
+    if is_page && path == "/login" {
+        if let Some(r) = role {
+            return Redirect::to(r.home()).into_response();
+        }
+    }
+
+    let decision = if is_page {
+        decide(page_access(&path), role)
+    } else {
+        Decision::Allow
+    };
+    if decision == Decision::SignIn {
+        let target = match req.uri().path_and_query() {
+            Some(pq) => pq.as_str().to_string(),
+            None => path.clone(),
+        };
+        let reason = if had_cookie { "&error=expired" } else { "" };
+        let mut resp = Redirect::to(&format!(
+            "/login?next={}{reason}",
+            jieshui_app::pages::login::urlencode(&target)
+        ))
+        .into_response();
+        if had_cookie {
+            // The cookie named a dead session: drop it.
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", 0, secure(&state, headers)),
+            );
+        }
+        return resp;
+    }
+
+    req.extensions_mut().insert(RequestInfo { user, lang });
+    let mut resp = next.run(req).await;
+    if decision == Decision::Forbidden {
+        *resp.status_mut() = StatusCode::FORBIDDEN;
+    }
+    if !resp.headers().contains_key(header::CACHE_CONTROL) && !path.starts_with("/pkg/") {
+        // Pages carry personal data and change with the session: never from a shared cache.
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// True when the request has no `Origin` (old browsers, curl, plain navigations) or its host matches
+/// the `Host` the request was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (t1, h1) = new_token();
+        let (t2, _) = new_token();
+        assert_ne!(t1, t2);
+        assert_eq!(t1.len(), 43);
+        assert_eq!(h1, token_hash(&t1));
+        assert_eq!(h1.len(), 64);
+        assert!(!h1.contains(&t1));
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; jieshui_session=abc; lang=en"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "lang"), Some("en"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let c = set_cookie("jieshui_session", "t", 60, true);
+        let s = c.to_str().unwrap_or_default();
+        assert!(
+            s.contains("HttpOnly") && s.contains("SameSite=Lax") && s.contains("Secure"),
+            "{s}"
+        );
+        let c = set_cookie("jieshui_session", "t", 60, false);
+        assert!(!c.to_str().unwrap_or_default().contains("Secure"));
+    }
+
+    #[test]
+    fn origins() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
+        assert!(same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
+    }
+}

@@ -1,0 +1,152 @@
+//! The server's side of the contract the app's server functions call: validation that needs the
+//! database, password hashing, and the audit trail.
+
+use crate::auth::password;
+use crate::db::{AuditEntry, NewUserRow, SetActive, SharedStore, StoreError};
+use async_trait::async_trait;
+use jieshui_app::backend::Backend;
+use jieshui_app::domain::accounts::check_password;
+use jieshui_app::error::AppError;
+use jieshui_app::i18n::Msg;
+use jieshui_app::model::{CurrentUser, District, NewUser, UserSummary};
+use uuid::Uuid;
+
+pub struct ServerBackend {
+    pub store: SharedStore,
+}
+
+/// Logs an unexpected error once, here where it becomes a response, and hands the client only an
+/// incident number to quote.
+pub fn internal(e: impl std::fmt::Display) -> AppError {
+    let incident = Uuid::now_v7().simple().to_string();
+    tracing::error!(%incident, error = %e, "internal error");
+    AppError::Internal { incident }
+}
+
+fn store_err(e: StoreError) -> AppError {
+    match e {
+        StoreError::Unique(name) if name == "users_username_key" => AppError::Conflict {
+            field: Some("username".into()),
+            msg: Msg::UsernameTaken,
+        },
+        other => internal(other),
+    }
+}
+
+#[async_trait]
+impl Backend for ServerBackend {
+    async fn list_users(&self) -> Result<Vec<UserSummary>, AppError> {
+        self.store.list_users().await.map_err(store_err)
+    }
+
+    async fn create_user(
+        &self,
+        actor: &CurrentUser,
+        new: NewUser,
+    ) -> Result<UserSummary, AppError> {
+        if let Some(d) = new.district_id {
+            if !self.store.district_exists(d).await.map_err(store_err)? {
+                return Err(AppError::invalid("district_id", Msg::UnknownDistrict));
+            }
+        }
+        let hash = password::hash(new.password.clone())
+            .await
+            .map_err(internal)?;
+        let row = NewUserRow {
+            id: Uuid::now_v7(),
+            username: new.username.clone(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            district_id: new.district_id,
+            password_hash: hash,
+        };
+        let audit = AuditEntry {
+            actor_id: Some(actor.id),
+            action: "user_create",
+            subject: row.id.to_string(),
+            detail: serde_json::json!({ "username": row.username, "role": row.role.as_str() }),
+        };
+        self.store
+            .insert_user(&row, &audit)
+            .await
+            .map_err(store_err)?;
+        let users = self.store.list_users().await.map_err(store_err)?;
+        users
+            .into_iter()
+            .find(|u| u.id == row.id)
+            .ok_or_else(|| internal("created user vanished"))
+    }
+
+    async fn reset_password(
+        &self,
+        actor: &CurrentUser,
+        user_id: Uuid,
+        pw: String,
+    ) -> Result<(), AppError> {
+        let target = self
+            .store
+            .user_by_id(user_id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        check_password(&pw, &target.user.username).map_err(|m| AppError::invalid("password", m))?;
+        let hash = password::hash(pw).await.map_err(internal)?;
+        let audit = AuditEntry {
+            actor_id: Some(actor.id),
+            action: "user_password_reset",
+            subject: user_id.to_string(),
+            detail: serde_json::json!({ "username": target.user.username }),
+        };
+        if self
+            .store
+            .set_password(user_id, &hash, &audit)
+            .await
+            .map_err(store_err)?
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    async fn set_user_active(
+        &self,
+        actor: &CurrentUser,
+        user_id: Uuid,
+        active: bool,
+    ) -> Result<(), AppError> {
+        if user_id == actor.id && !active {
+            return Err(AppError::Conflict {
+                field: None,
+                msg: Msg::CannotDeactivateSelf,
+            });
+        }
+        let audit = AuditEntry {
+            actor_id: Some(actor.id),
+            action: if active {
+                "user_reactivate"
+            } else {
+                "user_deactivate"
+            },
+            subject: user_id.to_string(),
+            detail: serde_json::json!({}),
+        };
+        match self
+            .store
+            .set_user_active(user_id, active, &audit)
+            .await
+            .map_err(store_err)?
+        {
+            SetActive::Done => Ok(()),
+            SetActive::NoSuchUser => Err(AppError::NotFound),
+            SetActive::LastAdmin => Err(AppError::Conflict {
+                field: None,
+                msg: Msg::LastAdmin,
+            }),
+        }
+    }
+
+    async fn list_districts(&self) -> Result<Vec<District>, AppError> {
+        self.store.list_districts().await.map_err(store_err)
+    }
+}

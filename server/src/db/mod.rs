@@ -1,0 +1,185 @@
+//! The database behind one interface. Every query lives in an implementation of [`Store`]; the rest of
+//! the server never writes SQL, so a second engine is one more implementation and one more migration
+//! folder, chosen by the scheme of `DATABASE_URL`.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use jieshui_app::domain::role::Role;
+use jieshui_app::domain::throttle::FailureRecord;
+use jieshui_app::model::{CurrentUser, District, UserSummary};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A named unique constraint refused the write; the name lets callers map it to a form field.
+    #[error("unique constraint {0} violated")]
+    Unique(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user with what only the authentication code may see.
+#[derive(Debug, Clone)]
+pub struct UserAuth {
+    pub user: CurrentUser,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub district_id: Option<Uuid>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: Uuid,
+    pub now: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DistrictRow {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// "district" or "zone" (a development zone administered like one).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SiteRow {
+    pub kind: String,
+    pub name: String,
+    pub address: String,
+    pub district_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub external_code: String,
+    pub credit_code: String,
+    pub households: Option<i64>,
+    pub annual_water_m3: Option<f64>,
+    pub unit_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor_id: Option<Uuid>,
+    pub action: &'static str,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip for `/healthz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Users
+    async fn user_for_login(&self, username: &str) -> StoreResult<Option<UserAuth>>;
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserAuth>>;
+    async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
+    async fn insert_user(&self, row: &NewUserRow, audit: &AuditEntry) -> StoreResult<()>;
+    /// Sets the password hash and ends every session of the user, in one transaction.
+    async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Sets the active flag; deactivation also ends every session. Refuses (returns `Ok(false)`) to
+    /// deactivate the last active admin.
+    async fn set_user_active(
+        &self,
+        id: Uuid,
+        active: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<SetActive>;
+    async fn count_active_admins(&self) -> StoreResult<i64>;
+
+    // Sessions
+    async fn create_session(&self, s: &NewSession) -> StoreResult<()>;
+    /// The user of a live session, touching its last-seen time. A session idle for longer than
+    /// `idle` or past its absolute expiry is deleted and yields `None`; so does an inactive user's.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        idle: time::Duration,
+    ) -> StoreResult<Option<CurrentUser>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn purge_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        idle: time::Duration,
+    ) -> StoreResult<u64>;
+
+    // Sign-in throttling
+    async fn failures(&self, key: &str) -> StoreResult<Option<FailureRecord>>;
+    async fn put_failures(&self, key: &str, rec: FailureRecord) -> StoreResult<()>;
+    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+
+    // Audit
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+
+    // Districts and sites
+    async fn list_districts(&self) -> StoreResult<Vec<District>>;
+    async fn district_exists(&self, id: Uuid) -> StoreResult<bool>;
+    /// Inserts or updates by code; returns the district's id.
+    async fn upsert_district(&self, d: &DistrictRow) -> StoreResult<Uuid>;
+    /// Inserts or updates by (kind, external code); returns the site's id.
+    async fn upsert_site(&self, s: &SiteRow) -> StoreResult<Uuid>;
+    async fn count_sites(&self) -> StoreResult<i64>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetActive {
+    Done,
+    NoSuchUser,
+    LastAdmin,
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store named by the URL, creating and migrating the database as needed.
+pub async fn connect(url: &str) -> StoreResult<SharedStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// A URL fit for logs: no password.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redaction_hides_credentials() {
+        assert_eq!(
+            super::redact("postgres://u:secret@db:5432/x"),
+            "postgres://***@db:5432/x"
+        );
+        assert_eq!(super::redact("sqlite://data/j.db"), "sqlite://data/j.db");
+    }
+}

@@ -1,0 +1,8 @@
+//! The Jieshui backend: everything that touches the database, files, secrets or the network.
+
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod db;
+pub mod seed;
+pub mod startup;

@@ -1,0 +1,186 @@
+//! Jieshui server: config → telemetry → database → serve. Also `create-user`, for the first admin
+//! of a production install.
+
+use jieshui_server::config::Config;
+use jieshui_server::{auth, db, seed, startup};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  jieshui-server                 serve (see README for settings)
+  jieshui-server create-user --username NAME --name DISPLAY_NAME --role admin|supervisor|inspector
+                                 password from JIESHUI_NEW_PASSWORD, or the first line of standard input";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(config).await,
+        Some("create-user") => create_user(config, &args[1..]).await,
+        Some(_) => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn open_store(config: &Config) -> Result<db::SharedStore, BoxError> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+        if let Some(path) = config
+            .database_url
+            .strip_prefix("sqlite://")
+            .or(config.database_url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    Ok(db::connect(&config.database_url).await?)
+}
+
+async fn serve(config: Config) -> Result<(), BoxError> {
+    let store = open_store(&config).await?;
+    tracing::info!(database = %db::redact(&config.database_url), "database ready");
+    if config.demo {
+        seed::seed_demo(&store, &config.demo_password).await?;
+    }
+    let admins = store.count_active_admins().await?;
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let url = config.public_url.clone();
+    let demo = config.demo;
+    let state = startup::AppState::new(config.clone(), store.clone());
+
+    // Expired sessions are swept hourly; lookups already refuse them, this only keeps the table small.
+    let sweeper = store.clone();
+    let idle = time::Duration::minutes(config.session_idle_minutes);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper
+                .purge_expired_sessions(time::OffsetDateTime::now_utc(), idle)
+                .await
+            {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+
+    println!();
+    println!("  节水巡检 Jieshui is running at {url}");
+    if demo {
+        println!("  Demo sign-ins (password from DEMO_PASSWORD, default jieshui-demo):");
+        for (u, name, role) in seed::DEMO_USERS {
+            println!("    {u:<11} {name}  ({role})");
+        }
+    } else if admins == 0 {
+        println!("  No administrator exists yet. Create the first one with:");
+        println!("    JIESHUI_NEW_PASSWORD='…' jieshui-server create-user --username admin --name 管理员 --role admin");
+    }
+    println!();
+
+    let app = startup::build_router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn create_user(config: Config, args: &[String]) -> Result<(), BoxError> {
+    use jieshui_app::model::NewUser;
+    let mut username = None;
+    let mut name = None;
+    let mut role = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--username" => username = it.next().cloned(),
+            "--name" => name = it.next().cloned(),
+            "--role" => role = it.next().cloned(),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let (Some(username), Some(role)) = (username, role) else {
+        return Err(USAGE.into());
+    };
+    let name = name.unwrap_or_else(|| username.clone());
+    let password = match std::env::var("JIESHUI_NEW_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let new = NewUser::parse(&username, &name, &role, "", &password)
+        .map_err(|e| e.message(jieshui_app::i18n::Lang::En))?;
+    let store = open_store(&config).await?;
+    let row = db::NewUserRow {
+        id: uuid::Uuid::now_v7(),
+        username: new.username.clone(),
+        display_name: new.display_name,
+        role: new.role,
+        district_id: None,
+        password_hash: auth::password::hash(new.password).await?,
+    };
+    let audit = db::AuditEntry {
+        actor_id: None,
+        action: "user_create_cli",
+        subject: row.id.to_string(),
+        detail: serde_json::json!({ "username": row.username, "role": row.role.as_str() }),
+    };
+    match store.insert_user(&row, &audit).await {
+        Ok(()) => {
+            println!("created {} ({})", row.username, row.role);
+            Ok(())
+        }
+        Err(db::StoreError::Unique(_)) => Err(format!("username {} is taken", row.username).into()),
+        Err(e) => Err(e.into()),
+    }
+}

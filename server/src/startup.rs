@@ -1,0 +1,113 @@
+//! Builds the HTTP application. `main` and every HTTP test use the same [`build_router`].
+
+use crate::auth::{self, routes};
+use crate::backend::ServerBackend;
+use crate::config::Config;
+use crate::db::SharedStore;
+use axum::extract::FromRef;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use jieshui_app::app::{shell, App};
+use jieshui_app::backend::SharedBackend;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: SharedStore,
+    pub backend: SharedBackend,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, store: SharedStore) -> AppState {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("jieshui")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.bind)
+            .build();
+        let backend: SharedBackend = Arc::new(ServerBackend {
+            store: store.clone(),
+        });
+        AppState {
+            config: Arc::new(config),
+            store,
+            backend,
+            leptos_options,
+        }
+    }
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let options = state.leptos_options.clone();
+    let x_request_id = http::HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/", get(routes::home))
+        .route("/login", post(routes::login))
+        .route("/logout", post(routes::logout))
+        .route("/lang", post(routes::set_lang))
+        .route("/healthz", get(routes::healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(server_fn_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("same-origin"),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// The server-function machinery answers 500 for errors raised before a function body runs (a
+/// missing or mistyped argument). The body is our `AppError`, which knows its real status: use it.
+async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_fn = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    if !is_fn || resp.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    };
+    if let Ok(e) = serde_json::from_slice::<jieshui_app::error::AppError>(&bytes) {
+        if let Ok(code) = http::StatusCode::from_u16(e.status()) {
+            parts.status = code;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

@@ -1,0 +1,151 @@
+//! Shared helpers for the HTTP tests: the real router over a fresh database per test.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use jieshui_server::config::Config;
+use jieshui_server::db::{sqlite::SqliteStore, SharedStore};
+use jieshui_server::startup::{build_router, AppState};
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const PW: &str = "test-password-1";
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: SharedStore,
+    pub state: AppState,
+}
+
+pub async fn app_with(pool: SqlitePool, f: impl FnOnce(&mut Config)) -> TestApp {
+    let store: SharedStore = Arc::new(SqliteStore::from_pool(pool));
+    let mut config = Config {
+        demo_password: PW.into(),
+        ..Config::default()
+    };
+    f(&mut config);
+    jieshui_server::seed::seed_demo(&store, &config.demo_password)
+        .await
+        .expect("seed");
+    let state = AppState::new(config, store.clone());
+    TestApp {
+        router: build_router(state.clone()),
+        store,
+        state,
+    }
+}
+
+pub async fn app(pool: SqlitePool) -> TestApp {
+    app_with(pool, |_| {}).await
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+    /// The session token set by this response, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookies().into_iter().find_map(|c| {
+            let first = c.split(';').next()?.to_string();
+            let (k, v) = first.split_once('=')?;
+            (k == "jieshui_session" && !v.is_empty()).then(|| first.clone())
+        })
+    }
+}
+
+async fn into_resp(r: Response<Body>) -> Resp {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let bytes = r
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let r = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
+        into_resp(r).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Resp {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).expect("request")).await
+    }
+
+    /// Signs in through the real `/login` route and returns the `Cookie` header value to send.
+    pub async fn login(&self, username: &str) -> String {
+        let r = self
+            .post_form("/login", None, &[("username", username), ("password", PW)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username} failed: {}",
+            r.location()
+        );
+        r.session_cookie()
+            .unwrap_or_else(|| panic!("no session cookie for {username}"))
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,448 @@
+//! Sign-in, sign-out, sessions, throttling and the user administration, through the real router.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use sqlx::SqlitePool;
+
+const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn sign_in_sets_a_safe_cookie_and_lands_home(pool: SqlitePool) {
+    let app = app(pool).await;
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "Inspector "), ("password", PW)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/today");
+    let set = r.set_cookies().join("\n");
+    assert!(set.contains("jieshui_session="), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(
+        !set.contains("Secure"),
+        "plain http must not set Secure: {set}"
+    );
+    let page = app.get("/today", r.session_cookie().as_deref()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("王检查"), "the page names the user");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn https_deployments_get_secure_cookies(pool: SqlitePool) {
+    let app = app_with(pool, |c| c.public_url = "https://jieshui.example.cn".into()).await;
+    let r = app
+        .post_form("/login", None, &[("username", "admin"), ("password", PW)])
+        .await;
+    assert!(r.set_cookies().join("\n").contains("; Secure"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn wrong_password_and_unknown_user_look_the_same(pool: SqlitePool) {
+    let app = app(pool).await;
+    let a = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "admin"), ("password", "wrong-password")],
+        )
+        .await;
+    let b = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "nobody"), ("password", "wrong-password")],
+        )
+        .await;
+    for r in [&a, &b] {
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            r.location().starts_with("/login?error=bad"),
+            "{}",
+            r.location()
+        );
+        assert!(r.session_cookie().is_none());
+    }
+    // The form comes back with the message, and the typed username kept.
+    let page = app.get(a.location(), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("用户名或密码不正确"), "{}", page.body);
+    assert!(page.body.contains("value=\"admin\""));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn next_keeps_users_on_this_site(pool: SqlitePool) {
+    let app = app(pool).await;
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[
+                ("username", "supervisor"),
+                ("password", PW),
+                ("next", "/dashboard"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/dashboard");
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[
+                ("username", "supervisor"),
+                ("password", PW),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/review");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn repeated_failures_are_slowed_down_even_for_the_right_password(pool: SqlitePool) {
+    let app = app(pool).await;
+    for i in 0..5 {
+        let r = app
+            .post_form(
+                "/login",
+                None,
+                &[("username", "admin"), ("password", "nope-nope-nope")],
+            )
+            .await;
+        assert!(
+            r.location().starts_with("/login?error=bad"),
+            "attempt {i}: {}",
+            r.location()
+        );
+    }
+    let r = app
+        .post_form("/login", None, &[("username", "admin"), ("password", PW)])
+        .await;
+    assert!(
+        r.location().starts_with("/login?error=throttled&wait="),
+        "{}",
+        r.location()
+    );
+    assert!(r.session_cookie().is_none());
+    assert!(r.headers.contains_key("retry-after"));
+    let page = app.get(r.location(), None).await;
+    assert!(page.body.contains("尝试次数过多"));
+    // Another account from another address is not affected.
+    let other = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "inspector"), ("password", PW)],
+        )
+        .await;
+    // Same (unknown) address in process tests: the address key is shared, so it is slowed too.
+    assert!(
+        other.location().starts_with("/login?error=throttled"),
+        "{}",
+        other.location()
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn sign_out_ends_the_session_on_the_server(pool: SqlitePool) {
+    let app = app(pool).await;
+    let cookie = app.login("supervisor").await;
+    let r = app.post_form("/logout", Some(&cookie), &[]).await;
+    assert_eq!(r.location(), "/login?signed_out=1");
+    assert!(r.set_cookies().join("").contains("Max-Age=0"));
+    // The old cookie, replayed, is worthless.
+    let r = app.get("/review", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().contains("error=expired"), "{}", r.location());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn cross_site_posts_are_refused(pool: SqlitePool) {
+    let app = app(pool).await;
+    let req = axum::http::Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "https://evil.example")
+        .body(axum::body::Body::from(format!(
+            "username=admin&password={PW}"
+        )))
+        .expect("request");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.session_cookie().is_none());
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn language_choice_is_remembered(pool: SqlitePool) {
+    let app = app(pool).await;
+    let r = app
+        .post_form("/lang", None, &[("lang", "en"), ("next", "/login")])
+        .await;
+    assert_eq!(r.location(), "/login");
+    let set = r.set_cookies().join("");
+    assert!(set.contains("lang=en"), "{set}");
+    let page = app.get("/login", Some("lang=en")).await;
+    assert!(page.body.contains("Sign in to Jieshui"));
+    assert!(page.body.contains("lang=\"en\""));
+    let page = app.get("/login", None).await;
+    assert!(page.body.contains("登录节水巡检"));
+    assert!(page.body.contains("lang=\"zh-CN\""));
+    // An off-site next is ignored.
+    let r = app
+        .post_form(
+            "/lang",
+            None,
+            &[("lang", "zh"), ("next", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(r.location(), "/");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn signed_in_users_skip_the_sign_in_page(pool: SqlitePool) {
+    let app = app(pool).await;
+    let cookie = app.login("admin").await;
+    let r = app.get("/login", Some(&cookie)).await;
+    assert_eq!(r.location(), "/admin/users");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn admin_creates_a_user_who_can_then_sign_in(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let form = [
+        ("username", " Li.Na "),
+        ("display_name", "李娜"),
+        ("role", "supervisor"),
+        ("district_id", ""),
+        ("password", "li-na-password"),
+    ];
+    let r = app.post_form("/api/create_user", Some(&admin), &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("\"username\":\"li.na\""), "{}", r.body);
+    // The same username again is a conflict on the username field, not a 500.
+    let r = app.post_form("/api/create_user", Some(&admin), &form).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("UsernameTaken"), "{}", r.body);
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "li.na"), ("password", "li-na-password")],
+        )
+        .await;
+    assert_eq!(r.location(), "/review");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn bad_user_input_names_the_field_and_changes_nothing(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let before = app.store.list_users().await.expect("db").len();
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[
+                ("username", "x"),
+                ("display_name", "n"),
+                ("role", "inspector"),
+                ("district_id", ""),
+                ("password", "long-password"),
+            ],
+            "username",
+        ),
+        (
+            &[
+                ("username", "abc"),
+                ("display_name", ""),
+                ("role", "inspector"),
+                ("district_id", ""),
+                ("password", "long-password"),
+            ],
+            "display_name",
+        ),
+        (
+            &[
+                ("username", "abc"),
+                ("display_name", "n"),
+                ("role", "inspector"),
+                ("district_id", "01890000-0000-7000-8000-000000000000"),
+                ("password", "long-password"),
+            ],
+            "district_id",
+        ),
+        (
+            &[
+                ("username", "abc"),
+                ("display_name", "n"),
+                ("role", "inspector"),
+                ("district_id", ""),
+                ("password", "short"),
+            ],
+            "password",
+        ),
+    ];
+    for (form, field) in cases {
+        let r = app.post_form("/api/create_user", Some(&admin), form).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!("\"field\":\"{field}\"")),
+            "{field}: {}",
+            r.body
+        );
+    }
+    // A form missing a field entirely is a 4xx, not a 500.
+    let r = app
+        .post_form("/api/create_user", Some(&admin), &[("username", "abc")])
+        .await;
+    assert!(
+        r.status.is_client_error(),
+        "{} {:?} {}",
+        r.status,
+        r.headers,
+        r.body
+    );
+    assert_eq!(app.store.list_users().await.expect("db").len(), before);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn deactivation_ends_sessions_and_blocks_sign_in(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let inspector = app.login("inspector").await;
+    let id = app
+        .store
+        .user_for_login("inspector")
+        .await
+        .expect("db")
+        .expect("seeded")
+        .user
+        .id
+        .to_string();
+    let r = app
+        .post_form(
+            "/api/set_user_active",
+            Some(&admin),
+            &[("user_id", &id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.get("/today", Some(&inspector)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "inspector"), ("password", PW)],
+        )
+        .await;
+    assert!(r.location().starts_with("/login?error=bad"));
+    // Reactivated, they can sign in again.
+    let r = app
+        .post_form(
+            "/api/set_user_active",
+            Some(&admin),
+            &[("user_id", &id), ("active", "true")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.login("inspector").await;
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn admins_cannot_lock_themselves_or_everyone_out(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let id = app
+        .store
+        .user_for_login("admin")
+        .await
+        .expect("db")
+        .expect("seeded")
+        .user
+        .id
+        .to_string();
+    let r = app
+        .post_form(
+            "/api/set_user_active",
+            Some(&admin),
+            &[("user_id", &id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("CannotDeactivateSelf"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn password_reset_ends_the_users_sessions(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let sup = app.login("supervisor").await;
+    let id = app
+        .store
+        .user_for_login("supervisor")
+        .await
+        .expect("db")
+        .expect("seeded")
+        .user
+        .id
+        .to_string();
+    let r = app
+        .post_form(
+            "/api/reset_password",
+            Some(&admin),
+            &[("user_id", &id), ("password", "short")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get("/review", Some(&sup)).await.status,
+        StatusCode::OK,
+        "a refused reset changes nothing"
+    );
+    let r = app
+        .post_form(
+            "/api/reset_password",
+            Some(&admin),
+            &[("user_id", &id), ("password", "brand-new-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.get("/review", Some(&sup)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[
+                ("username", "supervisor"),
+                ("password", "brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/review");
+    let r = app
+        .post_form(
+            "/api/reset_password",
+            Some(&admin),
+            &[("user_id", "not-a-uuid"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

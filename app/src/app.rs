@@ -33,8 +33,32 @@ pub fn page_ctx() -> PageCtx {
     }
 }
 
+/// Pages that contain islands. Only these load the browser bundle: every other page is complete as
+/// server-rendered HTML, so a phone downloads no JS or WASM for it (see README, "Bundle budget").
+pub const ISLAND_PAGES: &[&str] = &["/admin/users"];
+
+pub fn needs_bundle(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    ISLAND_PAGES.contains(&path)
+}
+
+fn request_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .map(|p| p.uri.path().to_string())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        String::new()
+    }
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = page_ctx().lang;
+    let bundle =
+        needs_bundle(&request_path()).then(|| view! { <HydrationScripts options islands=true /> });
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -45,7 +69,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="any" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="stylesheet" id="leptos" href="/pkg/jieshui.css" />
-                <HydrationScripts options islands=true />
+                {bundle}
                 <leptos_meta::MetaTags />
             </head>
             <body>

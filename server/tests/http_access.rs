@@ -62,8 +62,10 @@ async fn each_role_opens_its_sections_and_is_refused_the_others(pool: SqlitePool
     }
 }
 
-/// (endpoint, form fields, roles allowed)
-fn server_fns(user_id: &str) -> Vec<(&'static str, Vec<(&'static str, String)>, &'static [Role])> {
+/// A server function, a valid form for it, and the roles allowed to call it.
+type FnCase = (&'static str, Vec<(&'static str, String)>, &'static [Role]);
+
+fn server_fns(user_id: &str) -> Vec<FnCase> {
     vec![
         ("whoami", vec![], &Role::ALL),
         ("list_districts", vec![], &Role::ALL),
@@ -154,4 +156,30 @@ async fn unknown_server_functions_are_not_500(pool: SqlitePool) {
     let cookie = app.login("admin").await;
     let r = app.post_form("/api/no_such_fn", Some(&cookie), &[]).await;
     assert!(r.status.is_client_error(), "{}", r.status);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn only_pages_with_islands_load_the_browser_bundle(pool: SqlitePool) {
+    let app = app(pool).await;
+    let login = app.get("/login", None).await;
+    assert!(
+        !login.body.contains("/pkg/jieshui.js"),
+        "the sign-in page needs no script"
+    );
+    let inspector = app.login("inspector").await;
+    for s in Role::Inspector.sections() {
+        let r = app.get(s.path(), Some(&inspector)).await;
+        assert!(
+            !r.body.contains("/pkg/jieshui.js"),
+            "{} loads no script",
+            s.path()
+        );
+        assert!(r.body.contains("/pkg/jieshui.css"));
+    }
+    let admin = app.login("admin").await;
+    let r = app.get("/admin/users", Some(&admin)).await;
+    assert!(
+        r.body.contains("/pkg/jieshui.js"),
+        "the users page hydrates its island"
+    );
 }

@@ -446,3 +446,25 @@ async fn password_reset_ends_the_users_sessions(pool: SqlitePool) {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_dead_database_gives_a_plain_error_page_not_its_internals(pool: SqlitePool) {
+    let app = app(pool.clone()).await;
+    let cookie = app.login("inspector").await;
+    pool.close().await;
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    let r = app
+        .post_form("/login", None, &[("username", "admin"), ("password", PW)])
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(r.body.contains("请把错误编号告诉管理员"), "{}", r.body);
+    assert!(
+        !r.body.to_lowercase().contains("pool") && !r.body.contains("sqlx"),
+        "{}",
+        r.body
+    );
+    let r = app.get("/today", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("出错了"), "{}", r.body);
+}

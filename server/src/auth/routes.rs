@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::access::safe_next;
 use jieshui_app::domain::accounts::normalize_username;
+use jieshui_app::error::AppError;
 use jieshui_app::i18n::Lang;
 use jieshui_app::pages::login::urlencode;
 use serde::Deserialize;
@@ -49,12 +50,38 @@ fn back_to_form(error: &str, username: &str, next: &str, extra: &str) -> Respons
     Redirect::to(&url).into_response()
 }
 
+/// A 500 in the house style, for the plain routes (Leptos pages render their own errors). The
+/// cause is logged once, here; the user sees only an incident number to quote.
 fn internal(e: impl std::fmt::Display) -> Response {
     let incident = uuid::Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "sign-in failed");
+    tracing::error!(%incident, error = %e, "request failed");
+    error_page(Lang::Zh, StatusCode::INTERNAL_SERVER_ERROR, &incident)
+}
+
+pub fn error_page(lang: Lang, status: StatusCode, incident: &str) -> Response {
+    use jieshui_app::i18n::Msg;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/jieshui.css\"></head>\
+         <body><main class=\"login-page\" id=\"main\"><section class=\"card status-card\">\
+         <p class=\"status-code\" aria-hidden=\"true\">{status}</p><h1>{title}</h1>\
+         <p role=\"alert\">{body}</p><a class=\"btn\" href=\"/\">{home}</a></section></main></body></html>",
+        code = lang.code(),
+        title = Msg::ErrorTitle.text(lang),
+        status = status.as_u16(),
+        body = esc(&AppError::Internal { incident: incident.to_string() }.message(lang)),
+        home = Msg::BackHome.text(lang),
+    );
     (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("internal error {incident}"),
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
     )
         .into_response()
 }

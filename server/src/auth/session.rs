@@ -87,9 +87,13 @@ pub async fn session_layer(
             {
                 Ok(u) => u,
                 Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-                        .into_response();
+                    let incident = uuid::Uuid::now_v7().simple().to_string();
+                    tracing::error!(%incident, error = %e, "session lookup failed");
+                    return super::routes::error_page(
+                        lang,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        &incident,
+                    );
                 }
             }
         }

@@ -59,6 +59,10 @@ impl SqliteStore {
         SqliteStore { pool }
     }
 
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     fn user_auth(r: &sqlx::sqlite::SqliteRow) -> StoreResult<UserAuth> {
         Ok(UserAuth {
             user: CurrentUser {

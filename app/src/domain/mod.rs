@@ -2,5 +2,6 @@
 
 pub mod access;
 pub mod accounts;
+pub mod geo;
 pub mod role;
 pub mod throttle;

@@ -139,6 +139,46 @@ messages! {
     Saving => "正在保存…", "Saving…";
     Loading => "正在加载…", "Loading…";
     You => "（您）", "(you)";
+    // Sites
+    KindVenue => "销售网点", "Sales venue";
+    KindShop => "门店", "Shop";
+    KindCommunity => "居民小区", "Residential community";
+    KindUnit => "单位", "Unit";
+    KindEnterprise => "企业", "Enterprise";
+    KindPublicBuilding => "公共建筑", "Public building";
+    UnitGovernment => "机关", "Government office";
+    UnitSchool => "学校", "School";
+    UnitHospital => "医院", "Hospital";
+    UnitHotel => "宾馆", "Hotel";
+    UnitCommerce => "商业", "Commerce";
+    UnitOther => "其他", "Other";
+    SiteKindUnknown => "类型无效：应为销售网点、门店、居民小区、单位、企业或公共建筑。",
+        "Unknown kind: use venue, shop, community, unit, enterprise or public_building.";
+    ExternalCodeRequired => "请填写外部编码（用于重复导入时更新）。", "Enter the external code (used to update on re-import).";
+    ExternalCodeDuplicate => "外部编码在文件中重复。", "This external code appears more than once in the file.";
+    TooLong => "内容过长。", "Too long.";
+    SiteNameRequired => "请填写名称。", "Enter the name.";
+    DistrictRequired => "请填写区县。", "Enter the district.";
+    CoordSystemUnknown => "坐标系无效：应为 WGS84、GCJ02（高德/腾讯）或 BD09（百度）。",
+        "Unknown coordinate system: use WGS84, GCJ02 (Amap/Tencent) or BD09 (Baidu).";
+    LatInvalid => "纬度无效：应为 -90 到 90 之间的数字。", "Invalid latitude: a number from -90 to 90.";
+    LonInvalid => "经度无效：应为 -180 到 180 之间的数字。", "Invalid longitude: a number from -180 to 180.";
+    PositionOutsideChina => "位置不在中国境内，经纬度可能填反了。", "The position is outside China; latitude and longitude may be swapped.";
+    GeofenceInvalid => "地理围栏半径应为 10 到 5000 米的整数。", "The geofence radius is a whole number from 10 to 5000 metres.";
+    CreditCodeInvalid => "统一社会信用代码无效（18 位，校验位不符）。", "Invalid unified social credit code (18 characters with a check character).";
+    HouseholdsInvalid => "户数应为正整数。", "Households must be a positive whole number.";
+    HouseholdsRequired => "居民小区必须填写户数。", "A residential community needs its number of households.";
+    WaterUseInvalid => "年用水量应为非负数字（立方米）。", "Annual water use is a non-negative number (m³).";
+    WaterUseRequired => "单位和企业必须填写年用水量。", "Units and enterprises need their annual water use.";
+    UnitTypeUnknown => "单位类型无效：应为机关、学校、医院、宾馆、商业或其他。", "Unknown unit type: government, school, hospital, hotel, commerce or other.";
+    UnitTypeRequired => "单位必须填写单位类型。", "A unit needs its type.";
+    ParentOnlyForShops => "只有门店可以填写所属市场。", "Only a shop can be inside a venue.";
+    ParentUnknown => "所属市场的外部编码不存在。", "No venue has this external code.";
+    DistrictUnknown => "区县不存在：请填写区县代码或名称。", "Unknown district: use its code or name.";
+    FileUnreadable => "文件无法读取：请上传 CSV（UTF-8 或 GBK）或 XLSX 文件。", "The file cannot be read: upload a CSV (UTF-8 or GBK) or XLSX file.";
+    FileEmpty => "文件中没有数据行。", "The file has no data rows.";
+    FileTooLarge => "文件过大。", "The file is too large.";
+    ColumnMissing => "缺少必需的列。", "A required column is missing.";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

@@ -4,4 +4,5 @@ pub mod access;
 pub mod accounts;
 pub mod geo;
 pub mod role;
+pub mod site;
 pub mod throttle;

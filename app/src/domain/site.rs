@@ -1,0 +1,502 @@
+//! The site registry's rules: kinds of site, what each kind must record, and the checks an entered or
+//! imported row passes before it may be stored.
+
+use super::geo::{CoordSystem, LatLon};
+use crate::i18n::Msg;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    /// 销售网点: a building-material market or mall.
+    Venue,
+    /// 门店, optionally inside a venue.
+    Shop,
+    /// 居民小区.
+    Community,
+    /// 单位: non-residential water user.
+    Unit,
+    /// 企业: industrial water user.
+    Enterprise,
+    /// 公共建筑.
+    PublicBuilding,
+}
+
+impl SiteKind {
+    pub const ALL: [SiteKind; 6] = [
+        SiteKind::Venue,
+        SiteKind::Shop,
+        SiteKind::Community,
+        SiteKind::Unit,
+        SiteKind::Enterprise,
+        SiteKind::PublicBuilding,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::Venue => "venue",
+            SiteKind::Shop => "shop",
+            SiteKind::Community => "community",
+            SiteKind::Unit => "unit",
+            SiteKind::Enterprise => "enterprise",
+            SiteKind::PublicBuilding => "public_building",
+        }
+    }
+
+    pub fn name(self) -> Msg {
+        match self {
+            SiteKind::Venue => Msg::KindVenue,
+            SiteKind::Shop => Msg::KindShop,
+            SiteKind::Community => Msg::KindCommunity,
+            SiteKind::Unit => Msg::KindUnit,
+            SiteKind::Enterprise => Msg::KindEnterprise,
+            SiteKind::PublicBuilding => Msg::KindPublicBuilding,
+        }
+    }
+
+    pub fn needs_households(self) -> bool {
+        self == SiteKind::Community
+    }
+
+    pub fn needs_water_use(self) -> bool {
+        matches!(self, SiteKind::Unit | SiteKind::Enterprise)
+    }
+
+    pub fn needs_unit_type(self) -> bool {
+        self == SiteKind::Unit
+    }
+}
+
+impl FromStr for SiteKind {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let s = s.trim();
+        SiteKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.name().text(crate::i18n::Lang::Zh) == s)
+            .ok_or(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitType {
+    Government,
+    School,
+    Hospital,
+    Hotel,
+    Commerce,
+    Other,
+}
+
+impl UnitType {
+    pub const ALL: [UnitType; 6] = [
+        UnitType::Government,
+        UnitType::School,
+        UnitType::Hospital,
+        UnitType::Hotel,
+        UnitType::Commerce,
+        UnitType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitType::Government => "government",
+            UnitType::School => "school",
+            UnitType::Hospital => "hospital",
+            UnitType::Hotel => "hotel",
+            UnitType::Commerce => "commerce",
+            UnitType::Other => "other",
+        }
+    }
+
+    pub fn name(self) -> Msg {
+        match self {
+            UnitType::Government => Msg::UnitGovernment,
+            UnitType::School => Msg::UnitSchool,
+            UnitType::Hospital => Msg::UnitHospital,
+            UnitType::Hotel => Msg::UnitHotel,
+            UnitType::Commerce => Msg::UnitCommerce,
+            UnitType::Other => Msg::UnitOther,
+        }
+    }
+}
+
+impl FromStr for UnitType {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let s = s.trim();
+        UnitType::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.name().text(crate::i18n::Lang::Zh) == s)
+            .ok_or(())
+    }
+}
+
+pub const DEFAULT_GEOFENCE_M: i64 = 150;
+
+/// Checks a unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters from the
+/// code's alphabet, the last one a check character over the first seventeen.
+pub fn credit_code_ok(code: &str) -> bool {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let chars: Vec<char> = code.chars().collect();
+    if chars.len() != 18 {
+        return false;
+    }
+    let mut values = Vec::with_capacity(18);
+    for c in &chars {
+        match ALPHABET.find(*c) {
+            Some(v) => values.push(v as u32),
+            None => return false,
+        }
+    }
+    let sum: u32 = values[..17].iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    values[17] == check
+}
+
+/// One site as entered or imported, already checked. Positions are WGS-84.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInput {
+    pub kind: SiteKind,
+    pub external_code: String,
+    pub name: String,
+    pub address: String,
+    /// A district code (e.g. 371502) or name, resolved by the server.
+    pub district: String,
+    pub position: LatLon,
+    /// What was typed, and in which system, kept for traceability.
+    pub source_position: LatLon,
+    pub source_system: CoordSystem,
+    pub geofence_m: i64,
+    pub contact: String,
+    pub credit_code: String,
+    pub households: Option<i64>,
+    pub annual_water_m3: Option<f64>,
+    pub unit_type: Option<UnitType>,
+    /// External code of the venue a shop is inside.
+    pub parent_code: String,
+}
+
+/// The raw text of one row or form, field by field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SiteFields {
+    pub kind: String,
+    pub external_code: String,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub lat: String,
+    pub lon: String,
+    pub coord_system: String,
+    pub geofence_m: String,
+    pub contact: String,
+    pub credit_code: String,
+    pub households: String,
+    pub annual_water_m3: String,
+    pub unit_type: String,
+    pub parent_code: String,
+}
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub msg: Msg,
+}
+
+fn num<T: FromStr>(s: &str) -> Option<T> {
+    s.trim().replace([',', '，'], "").parse().ok()
+}
+
+/// Checks every field and reports every problem, not just the first.
+pub fn check_site(f: &SiteFields) -> Result<SiteInput, Vec<FieldProblem>> {
+    let mut p = Vec::new();
+    let mut bad = |field: &'static str, msg: Msg| p.push(FieldProblem { field, msg });
+
+    let kind = f.kind.parse::<SiteKind>().ok();
+    if kind.is_none() {
+        bad("kind", Msg::SiteKindUnknown);
+    }
+    let external_code = f.external_code.trim().to_string();
+    if external_code.is_empty() {
+        bad("external_code", Msg::ExternalCodeRequired);
+    } else if external_code.chars().count() > 64 {
+        bad("external_code", Msg::TooLong);
+    }
+    let name = f.name.trim().to_string();
+    if name.is_empty() {
+        bad("name", Msg::SiteNameRequired);
+    } else if name.chars().count() > 100 {
+        bad("name", Msg::TooLong);
+    }
+    if f.address.trim().chars().count() > 200 {
+        bad("address", Msg::TooLong);
+    }
+    if f.district.trim().is_empty() {
+        bad("district", Msg::DistrictRequired);
+    }
+    let system = f.coord_system.parse::<CoordSystem>().ok();
+    if system.is_none() {
+        bad("coord_system", Msg::CoordSystemUnknown);
+    }
+    let lat = num::<f64>(&f.lat).filter(|v| v.is_finite() && (-90.0..=90.0).contains(v));
+    let lon = num::<f64>(&f.lon).filter(|v| v.is_finite() && (-180.0..=180.0).contains(v));
+    if lat.is_none() {
+        bad("lat", Msg::LatInvalid);
+    }
+    if lon.is_none() {
+        bad("lon", Msg::LonInvalid);
+    }
+    // A position far outside China is almost always swapped or mistyped columns.
+    if let (Some(la), Some(lo)) = (lat, lon) {
+        if super::geo::out_of_china(LatLon::new(la, lo)) {
+            bad("lat", Msg::PositionOutsideChina);
+        }
+    }
+    let geofence_m = if f.geofence_m.trim().is_empty() {
+        Some(DEFAULT_GEOFENCE_M)
+    } else {
+        num::<i64>(&f.geofence_m).filter(|v| (10..=5000).contains(v))
+    };
+    if geofence_m.is_none() {
+        bad("geofence_m", Msg::GeofenceInvalid);
+    }
+    let credit_code = f.credit_code.trim().to_uppercase();
+    if !credit_code.is_empty() && !credit_code_ok(&credit_code) {
+        bad("credit_code", Msg::CreditCodeInvalid);
+    }
+    let households = if f.households.trim().is_empty() {
+        None
+    } else {
+        let v = num::<i64>(&f.households).filter(|v| *v > 0);
+        if v.is_none() {
+            bad("households", Msg::HouseholdsInvalid);
+        }
+        v
+    };
+    let annual_water_m3 = if f.annual_water_m3.trim().is_empty() {
+        None
+    } else {
+        let v = num::<f64>(&f.annual_water_m3).filter(|v| v.is_finite() && *v >= 0.0);
+        if v.is_none() {
+            bad("annual_water_m3", Msg::WaterUseInvalid);
+        }
+        v
+    };
+    let unit_type = if f.unit_type.trim().is_empty() {
+        None
+    } else {
+        let v = f.unit_type.parse::<UnitType>().ok();
+        if v.is_none() {
+            bad("unit_type", Msg::UnitTypeUnknown);
+        }
+        v
+    };
+    if let Some(k) = kind {
+        if k.needs_households() && households.is_none() && f.households.trim().is_empty() {
+            bad("households", Msg::HouseholdsRequired);
+        }
+        if k.needs_water_use() && annual_water_m3.is_none() && f.annual_water_m3.trim().is_empty() {
+            bad("annual_water_m3", Msg::WaterUseRequired);
+        }
+        if k.needs_unit_type() && unit_type.is_none() && f.unit_type.trim().is_empty() {
+            bad("unit_type", Msg::UnitTypeRequired);
+        }
+        if !f.parent_code.trim().is_empty() && k != SiteKind::Shop {
+            bad("parent_code", Msg::ParentOnlyForShops);
+        }
+    }
+    match (kind, system, lat, lon, geofence_m) {
+        (Some(kind), Some(system), Some(lat), Some(lon), Some(geofence_m)) if p.is_empty() => {
+            let source = LatLon::new(lat, lon);
+            Ok(SiteInput {
+                kind,
+                external_code,
+                name,
+                address: f.address.trim().to_string(),
+                district: f.district.trim().to_string(),
+                position: system.to_wgs84(source),
+                source_position: source,
+                source_system: system,
+                geofence_m,
+                contact: f.contact.trim().to_string(),
+                credit_code,
+                households,
+                annual_water_m3,
+                unit_type,
+                parent_code: f.parent_code.trim().to_string(),
+            })
+        }
+        _ => Err(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn community() -> SiteFields {
+        SiteFields {
+            kind: "community".into(),
+            external_code: "C001".into(),
+            name: "水城明珠小区".into(),
+            address: "东昌府区柳园南路 9 号".into(),
+            district: "371502".into(),
+            lat: "36.4452".into(),
+            lon: "115.9810".into(),
+            households: "1,860".into(),
+            ..SiteFields::default()
+        }
+    }
+
+    fn fields(r: Result<SiteInput, Vec<FieldProblem>>) -> Vec<&'static str> {
+        match r {
+            Ok(_) => vec![],
+            Err(p) => p.into_iter().map(|p| p.field).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_row_passes_with_defaults() {
+        let s = check_site(&community()).expect("valid");
+        assert_eq!(s.kind, SiteKind::Community);
+        assert_eq!(s.households, Some(1860));
+        assert_eq!(s.geofence_m, 150);
+        assert_eq!(s.source_system, CoordSystem::Wgs84);
+        assert_eq!(s.position, s.source_position);
+    }
+
+    #[test]
+    fn chinese_kind_names_are_accepted() {
+        let f = SiteFields {
+            kind: "居民小区".into(),
+            ..community()
+        };
+        assert!(check_site(&f).is_ok());
+    }
+
+    #[test]
+    fn gcj02_input_is_stored_as_wgs84() {
+        let f = SiteFields {
+            coord_system: "高德".into(),
+            ..community()
+        };
+        let s = check_site(&f).expect("valid");
+        assert_eq!(s.source_system, CoordSystem::Gcj02);
+        let d = super::super::geo::distance_m(s.position, s.source_position);
+        assert!(d > 100.0, "converted by {d} m");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let f = SiteFields {
+            kind: "castle".into(),
+            external_code: "".into(),
+            name: "".into(),
+            district: "".into(),
+            lat: "north".into(),
+            lon: "999".into(),
+            coord_system: "mercator".into(),
+            geofence_m: "0".into(),
+            credit_code: "123".into(),
+            households: "-5".into(),
+            annual_water_m3: "lots".into(),
+            unit_type: "castle".into(),
+            ..SiteFields::default()
+        };
+        let got = fields(check_site(&f));
+        for want in [
+            "kind",
+            "external_code",
+            "name",
+            "district",
+            "lat",
+            "lon",
+            "coord_system",
+            "geofence_m",
+            "credit_code",
+            "households",
+            "annual_water_m3",
+            "unit_type",
+        ] {
+            assert!(got.contains(&want), "{want} missing from {got:?}");
+        }
+    }
+
+    #[test]
+    fn kind_specific_requirements() {
+        let f = SiteFields {
+            households: "".into(),
+            ..community()
+        };
+        assert_eq!(fields(check_site(&f)), vec!["households"]);
+        let unit = SiteFields {
+            kind: "unit".into(),
+            households: "".into(),
+            ..community()
+        };
+        assert_eq!(
+            fields(check_site(&unit)),
+            vec!["annual_water_m3", "unit_type"]
+        );
+        let ok = SiteFields {
+            annual_water_m3: "86000".into(),
+            unit_type: "学校".into(),
+            ..unit
+        };
+        assert!(check_site(&ok).is_ok());
+        let venue_with_parent = SiteFields {
+            kind: "venue".into(),
+            parent_code: "V1".into(),
+            ..community()
+        };
+        assert_eq!(fields(check_site(&venue_with_parent)), vec!["parent_code"]);
+    }
+
+    #[test]
+    fn swapped_coordinates_are_caught() {
+        let f = SiteFields {
+            lat: "115.98".into(),
+            lon: "36.45".into(),
+            ..community()
+        };
+        assert!(fields(check_site(&f)).contains(&"lat"));
+    }
+
+    #[test]
+    fn geofence_bounds() {
+        for (v, ok) in [
+            ("10", true),
+            ("5000", true),
+            ("9", false),
+            ("5001", false),
+            ("abc", false),
+            ("", true),
+        ] {
+            let f = SiteFields {
+                geofence_m: v.into(),
+                ..community()
+            };
+            assert_eq!(check_site(&f).is_ok(), ok, "{v}");
+        }
+    }
+
+    #[test]
+    fn credit_codes_are_checked() {
+        // Published example codes with valid check characters.
+        assert!(credit_code_ok("91350100M000100Y43"));
+        assert!(credit_code_ok("91110108551385082Q"));
+        assert!(credit_code_ok("911100001000054748"));
+        assert!(!credit_code_ok("91350100M000100Y44"));
+        assert!(!credit_code_ok("91350100M000100Y4"));
+        assert!(
+            !credit_code_ok("91350100I000100Y43"),
+            "I is not in the alphabet"
+        );
+    }
+}

@@ -179,6 +179,9 @@ messages! {
     FileEmpty => "文件中没有数据行。", "The file has no data rows.";
     FileTooLarge => "文件过大。", "The file is too large.";
     ColumnMissing => "缺少必需的列。", "A required column is missing.";
+    LevelNational => "国家级", "National";
+    LevelProvincial => "省级", "Provincial";
+    LevelCity => "市级", "City";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod db;
+pub mod registry;
 pub mod seed;
 pub mod startup;

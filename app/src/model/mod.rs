@@ -1,5 +1,7 @@
 //! Wire types shared by the server and the browser.
 
+pub mod site;
+
 use crate::domain::role::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -6,8 +6,11 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use jieshui_app::domain::role::Role;
+use jieshui_app::domain::site::SiteKind;
 use jieshui_app::domain::throttle::FailureRecord;
+use jieshui_app::model::site::{SiteDetail, SiteFilter, SiteSummary, Title, YearlyStats};
 use jieshui_app::model::{CurrentUser, District, UserSummary};
+use std::collections::HashSet;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -144,6 +147,68 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or updates by (kind, external code); returns the site's id.
     async fn upsert_site(&self, s: &SiteRow) -> StoreResult<Uuid>;
     async fn count_sites(&self) -> StoreResult<i64>;
+
+    // Site registry
+    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<(Vec<SiteSummary>, i64)>;
+    /// Active sites matching an optional kind and name fragment, for sorting by distance.
+    async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>>;
+    async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>>;
+    async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>>;
+    async fn set_site_active(
+        &self,
+        id: Uuid,
+        active: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    async fn add_title(&self, site_id: Uuid, t: &Title, audit: &AuditEntry) -> StoreResult<bool>;
+
+    // Imports
+    async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()>;
+    async fn batch(&self, id: Uuid) -> StoreResult<Option<BatchRow>>;
+    /// Writes every row of a ready batch in one transaction and marks it committed. A batch already
+    /// committed is left alone and reported as such, so a repeated click never writes twice.
+    async fn commit_batch(
+        &self,
+        id: Uuid,
+        rows: &[ResolvedSite],
+        audit: &AuditEntry,
+    ) -> StoreResult<CommitOutcome>;
+
+    // Yearly statistics
+    async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>>;
+    async fn upsert_stats(&self, s: &YearlyStats, audit: &AuditEntry) -> StoreResult<()>;
+}
+
+pub use crate::registry::import::ResolvedSite;
+
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub id: Uuid,
+    pub created_by: Uuid,
+    pub filename: String,
+    pub row_count: i64,
+    /// "invalid" or "ready"
+    pub status: &'static str,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchRow {
+    pub id: Uuid,
+    pub created_by: Uuid,
+    pub filename: String,
+    pub row_count: i64,
+    pub status: String,
+    pub payload: String,
+    pub inserted: Option<i64>,
+    pub updated: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed { inserted: i64, updated: i64 },
+    AlreadyCommitted,
+    NotReady,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,8 @@
 //! The SQLite store: the embedded default. WAL journal, foreign keys on, migrations applied at start.
 
 use super::*;
+use jieshui_app::domain::geo::LatLon;
+use jieshui_app::model::site::{SiteState, TitleLevel};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
@@ -434,4 +436,404 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?)
     }
+
+    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<(Vec<SiteSummary>, i64)> {
+        let mut where_ = String::from(" WHERE 1=1");
+        match f.state {
+            SiteState::Active => where_.push_str(" AND s.active = 1"),
+            SiteState::Closed => where_.push_str(" AND s.active = 0"),
+            SiteState::All => {}
+        }
+        if f.kind.is_some() {
+            where_.push_str(" AND s.kind = ?");
+        }
+        if f.district_id.is_some() {
+            where_.push_str(" AND s.district_id = ?");
+        }
+        let q = f.q.trim();
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        if !q.is_empty() {
+            where_.push_str(
+                " AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\' OR s.external_code LIKE ? ESCAPE '\\')",
+            );
+        }
+        macro_rules! bind_filters {
+            ($query:expr) => {{
+                let mut qy = $query;
+                if let Some(k) = f.kind {
+                    qy = qy.bind(k.as_str());
+                }
+                if let Some(d) = f.district_id {
+                    qy = qy.bind(d);
+                }
+                if !q.is_empty() {
+                    qy = qy.bind(like.clone()).bind(like.clone()).bind(like.clone());
+                }
+                qy
+            }};
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM sites s{where_}");
+        let total: i64 = bind_filters!(sqlx::query_scalar(&count_sql))
+            .fetch_one(&self.pool)
+            .await?;
+        let sql = format!(
+            "{SITE_COLS}{SITE_FROM}{where_} ORDER BY s.active DESC, s.kind, s.name LIMIT ? OFFSET ?"
+        );
+        let rows = bind_filters!(sqlx::query(&sql))
+            .bind(i64::from(limit))
+            .bind(i64::from(f.page) * i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows
+            .iter()
+            .map(site_summary)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((items, total))
+    }
+
+    async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>> {
+        let filter = SiteFilter {
+            q: q.to_string(),
+            kind,
+            district_id: None,
+            state: SiteState::Active,
+            page: 0,
+        };
+        Ok(self.list_sites(&filter, 100_000).await?.0)
+    }
+
+    async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>> {
+        let row = sqlx::query(&format!(
+            "{SITE_COLS}, s.district_id, s.geofence_m, s.contact, s.credit_code, s.households,
+                s.annual_water_m3, s.unit_type, s.parent_id, p.name AS parent_name, s.source_lat, s.source_lon,
+                s.source_system, s.closed_at
+             {SITE_FROM} LEFT JOIN sites p ON p.id = s.parent_id
+             WHERE s.id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let titles = sqlx::query(
+            "SELECT id, level, awarded_on, document_no, valid_until FROM site_titles WHERE site_id = ?
+             ORDER BY awarded_on DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|t| {
+            Ok(Title {
+                id: t.try_get("id")?,
+                level: TitleLevel::parse(t.try_get::<&str, _>("level")?)
+                    .ok_or_else(|| StoreError::Corrupt("title level".into()))?,
+                awarded_on: t.try_get("awarded_on")?,
+                document_no: t.try_get("document_no")?,
+                valid_until: t.try_get("valid_until")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let parent_id: Option<Uuid> = r.try_get("parent_id")?;
+        let parent_name: Option<String> = r.try_get("parent_name")?;
+        let source = match (
+            r.try_get::<Option<f64>, _>("source_lat")?,
+            r.try_get::<Option<f64>, _>("source_lon")?,
+        ) {
+            (Some(lat), Some(lon)) => Some(LatLon::new(lat, lon)),
+            _ => None,
+        };
+        let closed_at: Option<OffsetDateTime> = r.try_get("closed_at")?;
+        Ok(Some(SiteDetail {
+            summary: site_summary(&r)?,
+            district_id: r.try_get("district_id")?,
+            geofence_m: r.try_get("geofence_m")?,
+            contact: r.try_get("contact")?,
+            credit_code: r.try_get("credit_code")?,
+            households: r.try_get("households")?,
+            annual_water_m3: r.try_get("annual_water_m3")?,
+            unit_type: r
+                .try_get::<Option<String>, _>("unit_type")?
+                .and_then(|u| u.parse().ok()),
+            parent: parent_id.zip(parent_name),
+            source_position: source,
+            source_system: r
+                .try_get::<&str, _>("source_system")?
+                .parse()
+                .unwrap_or_default(),
+            closed_at: closed_at.map(|t| t.date().to_string()),
+            titles,
+        }))
+    }
+
+    async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>> {
+        let rows = sqlx::query("SELECT kind, external_code FROM sites")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("kind")?, r.try_get("external_code")?)))
+            .collect()
+    }
+
+    async fn set_site_active(
+        &self,
+        id: Uuid,
+        active: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let now = OffsetDateTime::now_utc();
+        let n =
+            sqlx::query("UPDATE sites SET active = ?, closed_at = ?, updated_at = ? WHERE id = ?")
+                .bind(active)
+                .bind(if active { None } else { Some(now) })
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn add_title(&self, site_id: Uuid, t: &Title, audit: &AuditEntry) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sites WHERE id = ?")
+            .bind(site_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO site_titles (id, site_id, level, awarded_on, document_no, valid_until, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(t.id)
+        .bind(site_id)
+        .bind(t.level.as_str())
+        .bind(&t.awarded_on)
+        .bind(&t.document_no)
+        .bind(&t.valid_until)
+        .bind(audit.actor_id)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO import_batches (id, created_by, created_at, filename, row_count, status, payload)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(b.id)
+        .bind(b.created_by)
+        .bind(OffsetDateTime::now_utc())
+        .bind(&b.filename)
+        .bind(b.row_count)
+        .bind(b.status)
+        .bind(&b.payload)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn batch(&self, id: Uuid) -> StoreResult<Option<BatchRow>> {
+        let r = sqlx::query(
+            "SELECT id, created_by, filename, row_count, status, payload, inserted, updated FROM import_batches WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            Ok(BatchRow {
+                id: r.try_get("id")?,
+                created_by: r.try_get("created_by")?,
+                filename: r.try_get("filename")?,
+                row_count: r.try_get("row_count")?,
+                status: r.try_get("status")?,
+                payload: r.try_get("payload")?,
+                inserted: r.try_get("inserted")?,
+                updated: r.try_get("updated")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn commit_batch(
+        &self,
+        id: Uuid,
+        rows: &[ResolvedSite],
+        audit: &AuditEntry,
+    ) -> StoreResult<CommitOutcome> {
+        let mut tx = self.pool.begin().await?;
+        // Claim the batch first: the write lock this takes serialises two commits of the same batch.
+        let claimed = sqlx::query("UPDATE import_batches SET status = 'committed', committed_at = ? WHERE id = ? AND status = 'ready'")
+            .bind(OffsetDateTime::now_utc())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM import_batches WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Ok(if status.as_deref() == Some("committed") {
+                CommitOutcome::AlreadyCommitted
+            } else {
+                CommitOutcome::NotReady
+            });
+        }
+        let now = OffsetDateTime::now_utc();
+        let (mut inserted, mut updated) = (0i64, 0i64);
+        // Venues first, so shops in the same file can point at them.
+        let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
+        ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
+        for r in ordered {
+            let s = &r.input;
+            let existed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sites WHERE kind = ? AND external_code = ?",
+            )
+            .bind(s.kind.as_str())
+            .bind(&s.external_code)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO sites (id, kind, name, address, district_id, parent_id, lat, lon, geofence_m, contact,
+                                   credit_code, external_code, households, annual_water_m3, unit_type, active,
+                                   created_at, updated_at, source_lat, source_lon, source_system)
+                 VALUES (?, ?, ?, ?, ?, (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?), ?, ?, ?, ?,
+                         ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+                 ON CONFLICT (kind, external_code) DO UPDATE SET
+                    name = excluded.name, address = excluded.address, district_id = excluded.district_id,
+                    parent_id = excluded.parent_id, lat = excluded.lat, lon = excluded.lon,
+                    geofence_m = excluded.geofence_m, contact = excluded.contact, credit_code = excluded.credit_code,
+                    households = excluded.households, annual_water_m3 = excluded.annual_water_m3,
+                    unit_type = excluded.unit_type, updated_at = excluded.updated_at,
+                    source_lat = excluded.source_lat, source_lon = excluded.source_lon,
+                    source_system = excluded.source_system",
+            )
+            .bind(Uuid::now_v7())
+            .bind(s.kind.as_str())
+            .bind(&s.name)
+            .bind(&s.address)
+            .bind(r.district_id)
+            .bind(&s.parent_code)
+            .bind(s.position.lat)
+            .bind(s.position.lon)
+            .bind(s.geofence_m)
+            .bind(&s.contact)
+            .bind(&s.credit_code)
+            .bind(&s.external_code)
+            .bind(s.households)
+            .bind(s.annual_water_m3)
+            .bind(s.unit_type.map(|u| u.as_str()))
+            .bind(now)
+            .bind(now)
+            .bind(s.source_position.lat)
+            .bind(s.source_position.lon)
+            .bind(s.source_system.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if existed > 0 {
+                updated += 1;
+            } else {
+                inserted += 1;
+            }
+        }
+        sqlx::query("UPDATE import_batches SET inserted = ?, updated = ? WHERE id = ?")
+            .bind(inserted)
+            .bind(updated)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = audit.clone();
+        audit.detail = serde_json::json!({ "batch": id.to_string(), "inserted": inserted, "updated": updated });
+        audit_tx(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(CommitOutcome::Committed { inserted, updated })
+    }
+
+    async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>> {
+        let rows = sqlx::query("SELECT * FROM yearly_stats ORDER BY year DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(YearlyStats {
+                    year: r.try_get::<i64, _>("year")? as i32,
+                    urban_households: r.try_get("urban_households")?,
+                    urban_households_source: r.try_get("urban_households_source")?,
+                    nonres_water_m3: r.try_get("nonres_water_m3")?,
+                    nonres_water_source: r.try_get("nonres_water_source")?,
+                    industrial_water_m3: r.try_get("industrial_water_m3")?,
+                    industrial_water_source: r.try_get("industrial_water_source")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn upsert_stats(&self, s: &YearlyStats, audit: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO yearly_stats (year, urban_households, urban_households_source, nonres_water_m3,
+                nonres_water_source, industrial_water_m3, industrial_water_source, updated_by, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (year) DO UPDATE SET urban_households = excluded.urban_households,
+                urban_households_source = excluded.urban_households_source, nonres_water_m3 = excluded.nonres_water_m3,
+                nonres_water_source = excluded.nonres_water_source, industrial_water_m3 = excluded.industrial_water_m3,
+                industrial_water_source = excluded.industrial_water_source, updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at",
+        )
+        .bind(i64::from(s.year))
+        .bind(s.urban_households)
+        .bind(&s.urban_households_source)
+        .bind(s.nonres_water_m3)
+        .bind(&s.nonres_water_source)
+        .bind(s.industrial_water_m3)
+        .bind(&s.industrial_water_source)
+        .bind(audit.actor_id)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&mut *tx)
+        .await?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+const SITE_COLS: &str =
+    "SELECT s.id, s.kind, s.external_code, s.name, s.address, d.name AS district_name, s.lat, s.lon, s.active";
+const SITE_FROM: &str = " FROM sites s JOIN districts d ON d.id = s.district_id";
+
+fn site_summary(r: &sqlx::sqlite::SqliteRow) -> StoreResult<SiteSummary> {
+    let kind: &str = r.try_get("kind")?;
+    Ok(SiteSummary {
+        id: r.try_get("id")?,
+        kind: kind
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("site kind {kind}")))?,
+        external_code: r.try_get("external_code")?,
+        name: r.try_get("name")?,
+        address: r.try_get("address")?,
+        district_name: r.try_get("district_name")?,
+        position: LatLon::new(r.try_get("lat")?, r.try_get("lon")?),
+        active: r.try_get("active")?,
+    })
 }

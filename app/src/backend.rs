@@ -1,8 +1,13 @@
 //! The contract between the server functions and the server. The server implements [`Backend`] and
 //! provides it as Leptos context, so this crate never sees a database driver.
 
+use crate::domain::geo::LatLon;
+use crate::domain::site::SiteKind;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::model::site::{
+    ImportBatchView, NearbySite, SiteDetail, SiteFilter, SitePage, YearlyStats,
+};
 use crate::model::{CurrentUser, District, NewUser, UserSummary};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -25,6 +30,23 @@ pub trait Backend: Send + Sync + 'static {
         active: bool,
     ) -> Result<(), AppError>;
     async fn list_districts(&self) -> Result<Vec<District>, AppError>;
+
+    async fn list_sites(&self, filter: SiteFilter) -> Result<SitePage, AppError>;
+    async fn site_detail(&self, id: Uuid) -> Result<SiteDetail, AppError>;
+    /// Active sites, nearest first when the position is known, else by name.
+    async fn nearby_sites(
+        &self,
+        at: Option<LatLon>,
+        kind: Option<SiteKind>,
+        q: String,
+        limit: usize,
+    ) -> Result<Vec<NearbySite>, AppError>;
+    async fn import_batch(
+        &self,
+        actor: &CurrentUser,
+        id: Uuid,
+    ) -> Result<ImportBatchView, AppError>;
+    async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

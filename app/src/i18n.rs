@@ -182,6 +182,14 @@ messages! {
     LevelNational => "国家级", "National";
     LevelProvincial => "省级", "Provincial";
     LevelCity => "市级", "City";
+    DateInvalid => "日期无效：请按 年-月-日 填写，例如 2022-06-30。", "Invalid date: use year-month-day, e.g. 2022-06-30.";
+    DocumentNoRequired => "请填写文号。", "Enter the document number.";
+    ValidUntilBeforeAward => "有效期不能早于授予日期。", "Valid-until cannot be before the award date.";
+    TitleLevelUnknown => "请选择称号级别。", "Choose the title's level.";
+    YearInvalid => "年份应在 2000 到 2100 之间。", "The year is between 2000 and 2100.";
+    FigureInvalid => "数值应为非负数字。", "A figure is a non-negative number.";
+    SourceRequired => "填写了数值就要注明来源。", "A figure needs its source.";
+    NoFileChosen => "请选择要导入的文件。", "Choose a file to import.";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

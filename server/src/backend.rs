@@ -2,12 +2,19 @@
 //! database, password hashing, and the audit trail.
 
 use crate::auth::password;
+use crate::db::ResolvedSite;
 use crate::db::{AuditEntry, NewUserRow, SetActive, SharedStore, StoreError};
 use async_trait::async_trait;
 use jieshui_app::backend::Backend;
 use jieshui_app::domain::accounts::check_password;
+use jieshui_app::domain::geo::{distance_m, LatLon};
+use jieshui_app::domain::site::SiteKind;
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::Msg;
+use jieshui_app::model::site::{
+    BatchStatus, ImportBatchView, NearbySite, RowProblem, SiteDetail, SiteFilter, SitePage,
+    YearlyStats, SITES_PER_PAGE,
+};
 use jieshui_app::model::{CurrentUser, District, NewUser, UserSummary};
 use uuid::Uuid;
 
@@ -148,5 +155,111 @@ impl Backend for ServerBackend {
 
     async fn list_districts(&self) -> Result<Vec<District>, AppError> {
         self.store.list_districts().await.map_err(store_err)
+    }
+
+    async fn list_sites(&self, filter: SiteFilter) -> Result<SitePage, AppError> {
+        let (items, total) = self
+            .store
+            .list_sites(&filter, SITES_PER_PAGE)
+            .await
+            .map_err(store_err)?;
+        Ok(SitePage {
+            items,
+            total,
+            page: filter.page,
+        })
+    }
+
+    async fn site_detail(&self, id: Uuid) -> Result<SiteDetail, AppError> {
+        self.store
+            .site_detail(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn nearby_sites(
+        &self,
+        at: Option<LatLon>,
+        kind: Option<SiteKind>,
+        q: String,
+        limit: usize,
+    ) -> Result<Vec<NearbySite>, AppError> {
+        let sites = self.store.active_sites(kind, &q).await.map_err(store_err)?;
+        let mut out: Vec<NearbySite> = sites
+            .into_iter()
+            .map(|site| NearbySite {
+                distance_m: at.map(|p| distance_m(p, site.position)),
+                site,
+            })
+            .collect();
+        if at.is_some() {
+            out.sort_by(|a, b| {
+                a.distance_m
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.distance_m.unwrap_or(f64::MAX))
+            });
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn import_batch(
+        &self,
+        actor: &CurrentUser,
+        id: Uuid,
+    ) -> Result<ImportBatchView, AppError> {
+        let b = self
+            .store
+            .batch(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        let _ = actor;
+        let status = match b.status.as_str() {
+            "invalid" => BatchStatus::Invalid,
+            "ready" => BatchStatus::Ready,
+            _ => BatchStatus::Committed,
+        };
+        let mut view = ImportBatchView {
+            id: b.id,
+            filename: b.filename,
+            status,
+            row_count: b.row_count,
+            problems: vec![],
+            new_count: 0,
+            update_count: 0,
+            by_kind: vec![],
+            inserted: b.inserted,
+            updated: b.updated,
+        };
+        if status == BatchStatus::Invalid {
+            view.problems =
+                serde_json::from_str::<Vec<RowProblem>>(&b.payload).map_err(internal)?;
+        } else {
+            let rows: Vec<ResolvedSite> = serde_json::from_str(&b.payload).map_err(internal)?;
+            let existing = self.store.site_codes().await.map_err(store_err)?;
+            for r in &rows {
+                if existing.contains(&(
+                    r.input.kind.as_str().to_string(),
+                    r.input.external_code.clone(),
+                )) {
+                    view.update_count += 1;
+                } else {
+                    view.new_count += 1;
+                }
+            }
+            for k in SiteKind::ALL {
+                let n = rows.iter().filter(|r| r.input.kind == k).count() as i64;
+                if n > 0 {
+                    view.by_kind.push((k, n));
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError> {
+        self.store.list_stats().await.map_err(store_err)
     }
 }

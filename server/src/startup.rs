@@ -63,6 +63,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/logout", post(routes::logout))
         .route("/lang", post(routes::set_lang))
         .route("/healthz", get(routes::healthz))
+        .merge(crate::registry::routes::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,6 +1,7 @@
 //! Server functions: the RPC surface. Each one says who may call it, then hands over to the backend.
 
 use crate::error::AppError;
+use crate::model::site::{ImportBatchView, NearbySite, SiteDetail, SitePage, YearlyStats};
 use crate::model::{CurrentUser, District, UserSummary};
 use leptos::prelude::*;
 
@@ -86,6 +87,100 @@ pub async fn set_user_active(user_id: String, active: bool) -> Result<bool, AppE
                 .set_user_active(&actor, id, active)
                 .await?;
             Ok(active)
+        }
+        .await,
+    )
+}
+
+/// The registry, filtered and paged. Admin only. Empty strings mean "any".
+#[server(prefix = "/api", endpoint = "list_sites")]
+pub async fn list_sites(
+    #[server(default)] q: String,
+    #[server(default)] kind: String,
+    #[server(default)] district_id: String,
+    #[server(default)] state: String,
+    #[server(default)] page: u32,
+) -> Result<SitePage, AppError> {
+    use crate::domain::role::Role;
+    use crate::model::site::{SiteFilter, SiteState};
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            let filter = SiteFilter {
+                q,
+                kind: kind.parse().ok(),
+                district_id: uuid::Uuid::parse_str(district_id.trim()).ok(),
+                state: SiteState::parse(&state),
+                page,
+            };
+            guard::backend()?.list_sites(filter).await
+        }
+        .await,
+    )
+}
+
+/// One site with its titles. Admin only.
+#[server(prefix = "/api", endpoint = "get_site")]
+pub async fn get_site(id: String) -> Result<SiteDetail, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            let id = guard::parse_id(&id)?;
+            guard::backend()?.site_detail(id).await
+        }
+        .await,
+    )
+}
+
+/// Active sites nearest to the phone (WGS-84 from the browser), or by name when the position is not
+/// known. Inspectors and supervisors.
+#[server(prefix = "/api", endpoint = "nearby_sites")]
+pub async fn nearby_sites(
+    #[server(default)] lat: String,
+    #[server(default)] lon: String,
+    #[server(default)] kind: String,
+    #[server(default)] q: String,
+) -> Result<Vec<NearbySite>, AppError> {
+    use crate::domain::geo::LatLon;
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Inspector, Role::Supervisor])?;
+            let at = match (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) {
+                (Ok(la), Ok(lo)) => Some(LatLon::new(la, lo)).filter(|p| p.is_valid()),
+                _ => None,
+            };
+            guard::backend()?
+                .nearby_sites(at, kind.parse().ok(), q, 50)
+                .await
+        }
+        .await,
+    )
+}
+
+/// A staged import: its problems, or what committing it would do. Admin only.
+#[server(prefix = "/api", endpoint = "import_batch")]
+pub async fn import_batch(id: String) -> Result<ImportBatchView, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            let actor = guard::require(&[Role::Admin])?;
+            let id = guard::parse_id(&id)?;
+            guard::backend()?.import_batch(&actor, id).await
+        }
+        .await,
+    )
+}
+
+/// Yearly statistics (the denominators of coverage indicators). Admin and supervisor.
+#[server(prefix = "/api", endpoint = "list_stats")]
+pub async fn list_stats() -> Result<Vec<YearlyStats>, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin, Role::Supervisor])?;
+            guard::backend()?.list_stats().await
         }
         .await,
     )

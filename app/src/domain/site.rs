@@ -500,3 +500,44 @@ mod tests {
         );
     }
 }
+
+/// A calendar date typed as YYYY-MM-DD (also YYYY/MM/DD and YYYY.MM.DD, as spreadsheets write them),
+/// returned in the canonical form.
+pub fn parse_date(s: &str) -> Option<String> {
+    let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1949..=2200).contains(&y) || !(1..=12).contains(&m) {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (1..=days)
+        .contains(&d)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::parse_date;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2022-12-01"), Some("2022-12-01".into()));
+        assert_eq!(parse_date("2022/1/5"), Some("2022-01-05".into()));
+        assert_eq!(parse_date("2024-02-29"), Some("2024-02-29".into()));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("1900-02-29"), None);
+        assert_eq!(parse_date("2022-13-01"), None);
+        assert_eq!(parse_date("2022-04-31"), None);
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date(""), None);
+    }
+}

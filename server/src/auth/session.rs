@@ -109,11 +109,24 @@ pub async fn session_layer(
         }
     }
 
-    let decision = if is_page {
-        decide(page_access(&path), role)
-    } else {
-        Decision::Allow
-    };
+    let decision = decide(page_access(&path), role);
+    // Form posts to a protected path are refused before their handler runs: no redirect, no side effect.
+    if !is_page && decision != Decision::Allow {
+        let (status, msg) = if decision == Decision::SignIn {
+            (
+                StatusCode::UNAUTHORIZED,
+                jieshui_app::i18n::Msg::NotSignedIn,
+            )
+        } else {
+            (StatusCode::FORBIDDEN, jieshui_app::i18n::Msg::Forbidden)
+        };
+        return (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            msg.text(lang),
+        )
+            .into_response();
+    }
     if decision == Decision::SignIn {
         let target = match req.uri().path_and_query() {
             Some(pq) => pq.as_str().to_string(),

@@ -1,1 +1,521 @@
+//! Form routes of the registry's admin pages. Plain HTML forms (they work without JavaScript); each
+//! answers with a redirect to the page that shows the result (post/redirect/get).
 
+use super::import::{check_table, read_table, template_csv, FileError, MAX_FILE_BYTES};
+use crate::db::{AuditEntry, CommitOutcome, NewBatch, ResolvedSite};
+use crate::startup::AppState;
+use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use jieshui_app::backend::RequestInfo;
+use jieshui_app::domain::role::Role;
+use jieshui_app::domain::site::{parse_date, SiteKind};
+use jieshui_app::i18n::Msg;
+use jieshui_app::model::site::{RowProblem, Title, TitleLevel, YearlyStats};
+use jieshui_app::model::CurrentUser;
+use serde::Deserialize;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/sites/import",
+            post(upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/admin/sites/import/{id}/commit", post(commit))
+        .route("/admin/sites/template.csv", get(template))
+        .route("/admin/sites/{id}/close", post(close))
+        .route("/admin/sites/{id}/reopen", post(reopen))
+        .route("/admin/sites/{id}/titles", post(add_title))
+        .route("/admin/sites/stats", post(save_stats))
+}
+
+/// The access layer already refused other roles; this is the handler's own check, and its actor.
+fn admin(info: &RequestInfo) -> Result<CurrentUser, Response> {
+    match &info.user {
+        Some(u) if u.role == Role::Admin => Ok(u.clone()),
+        Some(_) => Err(StatusCode::FORBIDDEN.into_response()),
+        None => Err(StatusCode::UNAUTHORIZED.into_response()),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    let incident = Uuid::now_v7().simple().to_string();
+    tracing::error!(%incident, error = %e, "registry request failed");
+    crate::auth::routes::error_page(
+        jieshui_app::i18n::Lang::Zh,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &incident,
+    )
+}
+
+fn file_problem(msg: Msg) -> Vec<RowProblem> {
+    vec![RowProblem {
+        row: 0,
+        column: String::new(),
+        msg,
+    }]
+}
+
+/// `POST /admin/sites/import` (multipart: `file`, optional `default_kind`): checks the whole file and
+/// stages it; nothing reaches the registry until the preview is confirmed.
+async fn upload(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    mut mp: Multipart,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let mut filename = String::new();
+    let mut bytes: Option<Vec<u8>> = None;
+    let mut default_kind: Option<SiteKind> = None;
+    let mut too_large = false;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("file") => {
+                    filename = field.file_name().unwrap_or("").chars().take(200).collect();
+                    match field.bytes().await {
+                        Ok(b) => bytes = Some(b.to_vec()),
+                        Err(_) => too_large = true,
+                    }
+                }
+                Some("default_kind") => {
+                    default_kind = field.text().await.ok().and_then(|t| t.parse().ok())
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                too_large = true;
+                break;
+            }
+        }
+    }
+    let bytes = bytes.filter(|b| !b.is_empty() || !filename.is_empty());
+    let checked: Result<Vec<ResolvedSite>, Vec<RowProblem>> = match (too_large, bytes) {
+        (true, _) => Err(file_problem(Msg::FileTooLarge)),
+        (false, None) => Err(file_problem(Msg::NoFileChosen)),
+        (false, Some(bytes)) => {
+            let districts = match state.store.list_districts().await {
+                Ok(d) => d,
+                Err(e) => return internal(e),
+            };
+            let venues: HashSet<String> = match state.store.site_codes().await {
+                Ok(c) => c
+                    .into_iter()
+                    .filter(|(k, _)| k == "venue")
+                    .map(|(_, c)| c)
+                    .collect(),
+                Err(e) => return internal(e),
+            };
+            let name = filename.clone();
+            // Parsing and checking 10,000 rows is CPU work: keep it off the async runtime.
+            let job = tokio::task::spawn_blocking(move || match read_table(&bytes, &name) {
+                Ok(table) => check_table(&table, default_kind, &districts, &venues),
+                Err(FileError::TooLarge) => Err(file_problem(Msg::FileTooLarge)),
+                Err(FileError::Empty) => Err(file_problem(Msg::FileEmpty)),
+                Err(FileError::Unreadable) => Err(file_problem(Msg::FileUnreadable)),
+            });
+            match job.await {
+                Ok(r) => r,
+                Err(e) => return internal(e),
+            }
+        }
+    };
+    let (status, row_count, payload) = match &checked {
+        Ok(rows) => ("ready", rows.len() as i64, serde_json::to_string(rows)),
+        Err(problems) => ("invalid", 0, serde_json::to_string(problems)),
+    };
+    let payload = match payload {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let id = Uuid::now_v7();
+    let batch = NewBatch {
+        id,
+        created_by: actor.id,
+        filename,
+        row_count,
+        status,
+        payload,
+    };
+    if let Err(e) = state.store.insert_batch(&batch).await {
+        return internal(e);
+    }
+    Redirect::to(&format!("/admin/sites/import/{id}")).into_response()
+}
+
+/// `POST /admin/sites/import/{id}/commit`: writes a staged file in one transaction. Repeating it
+/// (a double tap, a retry after a dropped connection) writes nothing more.
+async fn commit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let batch = match state.store.batch(id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return internal(e),
+    };
+    if batch.status == "ready" {
+        let rows: Vec<ResolvedSite> = match serde_json::from_str(&batch.payload) {
+            Ok(r) => r,
+            Err(e) => return internal(e),
+        };
+        let audit = AuditEntry {
+            actor_id: Some(actor.id),
+            action: "sites_import",
+            subject: id.to_string(),
+            detail: serde_json::json!({}),
+        };
+        match state.store.commit_batch(id, &rows, &audit).await {
+            Ok(
+                CommitOutcome::Committed { .. }
+                | CommitOutcome::AlreadyCommitted
+                | CommitOutcome::NotReady,
+            ) => {}
+            Err(e) => return internal(e),
+        }
+    }
+    Redirect::to(&format!("/admin/sites/import/{id}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct KindQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+/// `GET /admin/sites/template.csv?kind=community`: an empty sheet with the right columns.
+async fn template(Extension(info): Extension<RequestInfo>, Query(q): Query<KindQuery>) -> Response {
+    if let Err(r) = admin(&info) {
+        return r;
+    }
+    let kind: SiteKind = q.kind.parse().unwrap_or(SiteKind::Shop);
+    let body = template_csv(kind, info.lang);
+    let disposition = format!("attachment; filename=\"jieshui-{}.csv\"", kind.as_str());
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn set_active(state: AppState, info: RequestInfo, id: Uuid, active: bool) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let audit = AuditEntry {
+        actor_id: Some(actor.id),
+        action: if active { "site_reopen" } else { "site_close" },
+        subject: id.to_string(),
+        detail: serde_json::json!({}),
+    };
+    match state.store.set_site_active(id, active, &audit).await {
+        Ok(true) => Redirect::to(&format!("/admin/sites/{id}")).into_response(),
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn close(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    set_active(state, info, id, false).await
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+) -> Response {
+    set_active(state, info, id, true).await
+}
+
+#[derive(Deserialize)]
+struct TitleForm {
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    awarded_on: String,
+    #[serde(default)]
+    document_no: String,
+    #[serde(default)]
+    valid_until: String,
+}
+
+/// Checks a title form; the error names the field and says what is wrong.
+pub fn check_title(f: &TitleFormFields) -> Result<Title, (&'static str, Msg)> {
+    let level = TitleLevel::parse(&f.level).ok_or(("level", Msg::TitleLevelUnknown))?;
+    let awarded_on = parse_date(&f.awarded_on).ok_or(("awarded_on", Msg::DateInvalid))?;
+    let document_no = f.document_no.trim().to_string();
+    if document_no.is_empty() {
+        return Err(("document_no", Msg::DocumentNoRequired));
+    }
+    if document_no.chars().count() > 100 {
+        return Err(("document_no", Msg::TooLong));
+    }
+    let valid_until = match f.valid_until.trim() {
+        "" => None,
+        s => Some(parse_date(s).ok_or(("valid_until", Msg::DateInvalid))?),
+    };
+    if valid_until.as_ref().is_some_and(|v| *v < awarded_on) {
+        return Err(("valid_until", Msg::ValidUntilBeforeAward));
+    }
+    Ok(Title {
+        id: Uuid::now_v7(),
+        level,
+        awarded_on,
+        document_no,
+        valid_until,
+    })
+}
+
+/// The raw text of a title form.
+pub struct TitleFormFields {
+    pub level: String,
+    pub awarded_on: String,
+    pub document_no: String,
+    pub valid_until: String,
+}
+
+fn msg_code(m: Msg) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// `POST /admin/sites/{id}/titles`.
+async fn add_title(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+    Form(f): Form<TitleForm>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fields = TitleFormFields {
+        level: f.level,
+        awarded_on: f.awarded_on,
+        document_no: f.document_no,
+        valid_until: f.valid_until,
+    };
+    let title = match check_title(&fields) {
+        Ok(t) => t,
+        Err((field, msg)) => {
+            return Redirect::to(&format!(
+                "/admin/sites/{id}?title_error={}&field={field}#titles",
+                msg_code(msg)
+            ))
+            .into_response()
+        }
+    };
+    let audit = AuditEntry {
+        actor_id: Some(actor.id),
+        action: "site_title_add",
+        subject: id.to_string(),
+        detail: serde_json::json!({ "level": title.level.as_str(), "document_no": title.document_no }),
+    };
+    match state.store.add_title(id, &title, &audit).await {
+        Ok(true) => {
+            Redirect::to(&format!("/admin/sites/{id}?title_added=1#titles")).into_response()
+        }
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatsForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    urban_households: String,
+    #[serde(default)]
+    urban_households_source: String,
+    #[serde(default)]
+    nonres_water_m3: String,
+    #[serde(default)]
+    nonres_water_source: String,
+    #[serde(default)]
+    industrial_water_m3: String,
+    #[serde(default)]
+    industrial_water_source: String,
+}
+
+fn figure<T: std::str::FromStr + PartialOrd + Default>(
+    s: &str,
+    source: &str,
+    field: &'static str,
+) -> Result<Option<T>, (&'static str, Msg)> {
+    let s = s.trim().replace([',', '，'], "");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let v: T = s.parse().map_err(|_| (field, Msg::FigureInvalid))?;
+    if v < T::default() {
+        return Err((field, Msg::FigureInvalid));
+    }
+    if source.trim().is_empty() {
+        return Err((field, Msg::SourceRequired));
+    }
+    Ok(Some(v))
+}
+
+fn check_stats(f: &StatsForm) -> Result<YearlyStats, (&'static str, Msg)> {
+    let year: i32 = f
+        .year
+        .trim()
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or(("year", Msg::YearInvalid))?;
+    Ok(YearlyStats {
+        year,
+        urban_households: figure::<i64>(
+            &f.urban_households,
+            &f.urban_households_source,
+            "urban_households",
+        )?,
+        urban_households_source: f.urban_households_source.trim().to_string(),
+        nonres_water_m3: figure::<f64>(
+            &f.nonres_water_m3,
+            &f.nonres_water_source,
+            "nonres_water_m3",
+        )?,
+        nonres_water_source: f.nonres_water_source.trim().to_string(),
+        industrial_water_m3: figure::<f64>(
+            &f.industrial_water_m3,
+            &f.industrial_water_source,
+            "industrial_water_m3",
+        )?,
+        industrial_water_source: f.industrial_water_source.trim().to_string(),
+    })
+}
+
+/// `POST /admin/sites/stats`: sets one year's denominators, each with its source.
+async fn save_stats(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Form(f): Form<StatsForm>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let stats = match check_stats(&f) {
+        Ok(s) => s,
+        Err((field, msg)) => {
+            return Redirect::to(&format!(
+                "/admin/sites/stats?error={}&field={field}",
+                msg_code(msg)
+            ))
+            .into_response()
+        }
+    };
+    let audit = AuditEntry {
+        actor_id: Some(actor.id),
+        action: "yearly_stats_set",
+        subject: stats.year.to_string(),
+        detail: serde_json::to_value(&stats).unwrap_or_default(),
+    };
+    match state.store.upsert_stats(&stats, &audit).await {
+        Ok(()) => Redirect::to(&format!("/admin/sites/stats?saved={}", stats.year)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleFormFields {
+        TitleFormFields {
+            level: level.into(),
+            awarded_on: a.into(),
+            document_no: d.into(),
+            valid_until: v.into(),
+        }
+    }
+
+    #[test]
+    fn titles_are_checked_field_by_field() {
+        assert!(check_title(&tf("provincial", "2022-06-30", "鲁节水办〔2022〕3号", "")).is_ok());
+        assert_eq!(
+            check_title(&tf("county", "2022-06-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("level")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-02-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("awarded_on")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-06-30", " ", ""))
+                .err()
+                .map(|e| e.0),
+            Some("document_no")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-06-30", "x", "2021-01-01")).err(),
+            Some(("valid_until", Msg::ValidUntilBeforeAward))
+        );
+    }
+
+    #[test]
+    fn stats_need_sources_for_their_figures() {
+        let f = StatsForm {
+            year: "2024".into(),
+            urban_households: "412,000".into(),
+            urban_households_source: "".into(),
+            nonres_water_m3: "".into(),
+            nonres_water_source: "".into(),
+            industrial_water_m3: "".into(),
+            industrial_water_source: "".into(),
+        };
+        assert_eq!(
+            check_stats(&f).err(),
+            Some(("urban_households", Msg::SourceRequired))
+        );
+        let f = StatsForm {
+            urban_households_source: "2024 年统计年鉴".into(),
+            ..f
+        };
+        assert_eq!(
+            check_stats(&f).map(|s| s.urban_households).ok(),
+            Some(Some(412_000))
+        );
+        let f = StatsForm {
+            year: "1999".into(),
+            ..f
+        };
+        assert_eq!(check_stats(&f).err().map(|e| e.0), Some("year"));
+    }
+
+    #[test]
+    fn message_codes_are_variant_names() {
+        assert_eq!(msg_code(Msg::DateInvalid), "DateInvalid");
+    }
+}

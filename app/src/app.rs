@@ -3,12 +3,13 @@
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::CurrentUser;
+use crate::pages::sites::{ImportBatchPage, ImportPage, SiteDetailPage, SitesPage, StatsPage};
 use crate::pages::{error::NotFoundPage, login::LoginPage, section::SectionPage, users::UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// What pages need to know about the request; read once per request on the server.
@@ -99,7 +100,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/ledgers") view=section(Section::Ledgers) />
                 <Route path=path!("/admin/users") view=UsersPage />
                 <Route path=path!("/admin/rules") view=section(Section::Rules) />
-                <Route path=path!("/admin/sites") view=section(Section::Sites) />
+                <Route path=path!("/admin/sites") view=SitesPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sites/import") view=ImportPage />
+                <Route path=path!("/admin/sites/import/:id") view=ImportBatchPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sites/stats") view=StatsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sites/:id") view=SiteDetailPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

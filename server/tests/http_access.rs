@@ -65,8 +65,21 @@ async fn each_role_opens_its_sections_and_is_refused_the_others(pool: SqlitePool
 /// A server function, a valid form for it, and the roles allowed to call it.
 type FnCase = (&'static str, Vec<(&'static str, String)>, &'static [Role]);
 
-fn server_fns(user_id: &str) -> Vec<FnCase> {
+fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
     vec![
+        ("list_sites", vec![("kind", "shop".into())], &[Role::Admin]),
+        ("get_site", vec![("id", site_id.into())], &[Role::Admin]),
+        (
+            "import_batch",
+            vec![("id", batch_id.into())],
+            &[Role::Admin],
+        ),
+        (
+            "nearby_sites",
+            vec![("lat", "36.45".into()), ("lon", "115.98".into())],
+            &[Role::Inspector, Role::Supervisor],
+        ),
+        ("list_stats", vec![], &[Role::Admin, Role::Supervisor]),
         ("whoami", vec![], &Role::ALL),
         ("list_districts", vec![], &Role::ALL),
         ("list_users", vec![], &[Role::Admin]),
@@ -118,11 +131,33 @@ async fn every_server_function_checks_the_role(pool: SqlitePool) {
     };
     app.store.insert_user(&row, &audit).await.expect("insert");
     let target = target.to_string();
+    let site_id = app.store.active_sites(None, "").await.expect("db")[0]
+        .id
+        .to_string();
+    let batch_id = uuid::Uuid::now_v7();
+    let admin_id = app
+        .store
+        .user_for_login("admin")
+        .await
+        .expect("db")
+        .expect("seeded")
+        .user
+        .id;
+    let batch = jieshui_server::db::NewBatch {
+        id: batch_id,
+        created_by: admin_id,
+        filename: "x.csv".into(),
+        row_count: 0,
+        status: "invalid",
+        payload: "[]".into(),
+    };
+    app.store.insert_batch(&batch).await.expect("batch");
+    let batch_id = batch_id.to_string();
     let mut cookies = vec![(None, None)];
     for role in Role::ALL {
         cookies.push((Some(role), Some(app.login(role.as_str()).await)));
     }
-    for (endpoint, fields, allowed) in server_fns(&target) {
+    for (endpoint, fields, allowed) in server_fns(&target, &site_id, &batch_id) {
         for (role, cookie) in &cookies {
             let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             // create_user must not collide with itself across roles: only the admin's call creates.

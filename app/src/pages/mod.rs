@@ -3,4 +3,5 @@
 pub mod error;
 pub mod login;
 pub mod section;
+pub mod sites;
 pub mod users;

@@ -79,6 +79,10 @@ impl FileError {
 /// Text of a CSV file: UTF-8 (with or without BOM), else GBK.
 pub fn decode_text(bytes: &[u8]) -> Result<String, FileError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Text files have no NUL bytes; binary files (a .xls, an image renamed .csv) nearly always do.
+    if bytes.contains(&0) {
+        return Err(FileError::Unreadable);
+    }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Ok(s.to_string());
     }

@@ -34,11 +34,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The access layer already refused other roles; this is the handler's own check, and its actor.
-fn admin(info: &RequestInfo) -> Result<CurrentUser, Response> {
+fn admin(info: &RequestInfo) -> Result<CurrentUser, StatusCode> {
     match &info.user {
         Some(u) if u.role == Role::Admin => Ok(u.clone()),
-        Some(_) => Err(StatusCode::FORBIDDEN.into_response()),
-        None => Err(StatusCode::UNAUTHORIZED.into_response()),
+        Some(_) => Err(StatusCode::FORBIDDEN),
+        None => Err(StatusCode::UNAUTHORIZED),
     }
 }
 
@@ -69,7 +69,7 @@ async fn upload(
 ) -> Response {
     let actor = match admin(&info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut filename = String::new();
     let mut bytes: Option<Vec<u8>> = None;
@@ -160,7 +160,7 @@ async fn commit(
 ) -> Response {
     let actor = match admin(&info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let batch = match state.store.batch(id).await {
         Ok(Some(b)) => b,
@@ -199,7 +199,7 @@ struct KindQuery {
 /// `GET /admin/sites/template.csv?kind=community`: an empty sheet with the right columns.
 async fn template(Extension(info): Extension<RequestInfo>, Query(q): Query<KindQuery>) -> Response {
     if let Err(r) = admin(&info) {
-        return r;
+        return r.into_response();
     }
     let kind: SiteKind = q.kind.parse().unwrap_or(SiteKind::Shop);
     let body = template_csv(kind, info.lang);
@@ -217,7 +217,7 @@ async fn template(Extension(info): Extension<RequestInfo>, Query(q): Query<KindQ
 async fn set_active(state: AppState, info: RequestInfo, id: Uuid, active: bool) -> Response {
     let actor = match admin(&info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let audit = AuditEntry {
         actor_id: Some(actor.id),
@@ -311,7 +311,7 @@ async fn add_title(
 ) -> Response {
     let actor = match admin(&info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let fields = TitleFormFields {
         level: f.level,
@@ -420,7 +420,7 @@ async fn save_stats(
 ) -> Response {
     let actor = match admin(&info) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let stats = match check_stats(&f) {
         Ok(s) => s,

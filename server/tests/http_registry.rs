@@ -1,0 +1,421 @@
+//! The site registry through the real router: a 2,000-row GBK import full of mistakes, the fixed
+//! file, a repeat import; titles, statistics, templates and "nearest to me".
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use sqlx::SqlitePool;
+use std::collections::BTreeSet;
+
+const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const HEADER: &str = "类型,外部编码,名称,地址,区县,纬度,经度,坐标系,围栏半径(米),统一社会信用代码,户数,年用水量(立方米),单位类型,所属市场编码";
+
+/// A clean row for index `i`: a mix of every kind, spread around Liaocheng.
+fn good_row(i: usize) -> Vec<String> {
+    let lat = 36.40 + (i % 100) as f64 * 0.001;
+    let lon = 115.90 + (i / 100) as f64 * 0.004;
+    let (kind, households, water, unit_type, parent) = match i % 5 {
+        0 => ("销售网点", "", "", "", ""),
+        1 => ("门店", "", "", "", "V0000"),
+        2 => ("居民小区", "1200", "", "", ""),
+        3 => ("单位", "", "52000", "学校", ""),
+        _ => ("企业", "", "310000.5", "", ""),
+    };
+    let prefix = match i % 5 {
+        0 => "V",
+        1 => "S",
+        2 => "C",
+        3 => "U",
+        _ => "E",
+    };
+    vec![
+        kind.into(),
+        format!("{prefix}{i:04}"),
+        format!("测试网点{i}"),
+        format!("东昌府区测试路{i}号"),
+        if i.is_multiple_of(2) {
+            "东昌府区".into()
+        } else {
+            "371571".into()
+        },
+        format!("{lat:.6}"),
+        format!("{lon:.6}"),
+        if i.is_multiple_of(3) {
+            "GCJ02".into()
+        } else {
+            String::new()
+        },
+        String::new(),
+        if i.is_multiple_of(7) {
+            "91350100M000100Y43".into()
+        } else {
+            String::new()
+        },
+        households.into(),
+        water.into(),
+        unit_type.into(),
+        parent.into(),
+    ]
+}
+
+fn to_gbk_csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut text = String::from(HEADER);
+    text.push_str("\r\n");
+    for r in rows {
+        text.push_str(&r.join(","));
+        text.push_str("\r\n");
+    }
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+fn multipart(filename: &str, bytes: &[u8], default_kind: &str) -> (String, Vec<u8>) {
+    let boundary = "----jieshui-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"default_kind\"\r\n\r\n{default_kind}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &TestApp, cookie: &str, filename: &str, bytes: &[u8]) -> Resp {
+    let (ct, body) = multipart(filename, bytes, "");
+    let req = Request::post("/admin/sites/import")
+        .header(header::CONTENT_TYPE, ct)
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
+async fn batch_json(app: &TestApp, cookie: &str, location: &str) -> serde_json::Value {
+    let id = location.rsplit('/').next().unwrap_or_default();
+    let r = app
+        .post_form("/api/import_batch", Some(cookie), &[("id", id)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).expect("json")
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_bad_gbk_file_is_refused_whole_then_the_fixed_file_imports_once(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let before = app.store.count_sites().await.expect("db");
+
+    let mut rows: Vec<Vec<String>> = (0..2000).map(good_row).collect();
+    // (0-based data index, column header, expected message) — a dozen kinds of mistake.
+    let mut expect: Vec<(usize, &str, &str)> = Vec::new();
+    let mut spoil = |i: usize, col: usize, value: &str, header: &'static str, msg: &'static str| {
+        rows[i][col] = value.to_string();
+        expect.push((i, header, msg));
+    };
+    spoil(10, 5, "36.4x", "纬度", "LatInvalid");
+    spoil(21, 5, "95", "纬度", "LatInvalid");
+    spoil(32, 6, "200", "经度", "LonInvalid");
+    spoil(43, 4, "幸福区", "区县", "DistrictUnknown");
+    spoil(57, 1, "C0052", "外部编码", "ExternalCodeDuplicate");
+    spoil(62, 10, "", "户数", "HouseholdsRequired");
+    spoil(77, 10, "-3", "户数", "HouseholdsInvalid");
+    spoil(
+        90,
+        9,
+        "91350100M000100Y44",
+        "统一社会信用代码",
+        "CreditCodeInvalid",
+    );
+    spoil(101, 0, "仓库", "类型", "SiteKindUnknown");
+    spoil(118, 12, "城堡", "单位类型", "UnitTypeUnknown");
+    spoil(120, 2, "", "名称", "SiteNameRequired");
+    spoil(135, 8, "0", "围栏半径(米)", "GeofenceInvalid");
+    spoil(150, 7, "墨卡托", "坐标系", "CoordSystemUnknown");
+    spoil(1501, 13, "V9999", "所属市场编码", "ParentUnknown");
+    spoil(1602, 11, "很多", "年用水量(立方米)", "WaterUseInvalid");
+    spoil(1703, 11, "", "年用水量(立方米)", "WaterUseRequired");
+
+    let bad = to_gbk_csv(&rows);
+    let r = upload(&app, &admin, "网点.csv", &bad).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location(), Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("未导入任何数据"),
+        "the page says nothing was imported"
+    );
+    assert!(
+        page.body.contains("区县不存在"),
+        "problems are in the user's language"
+    );
+
+    let b = batch_json(&app, &admin, r.location()).await;
+    assert_eq!(b["status"], "invalid");
+    let got: BTreeSet<(u64, String, String)> = b["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_u64().unwrap_or_default(),
+                p["column"].as_str().unwrap_or_default().to_string(),
+                p["msg"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // Spreadsheet row numbers: the header is row 1, data index 0 is row 2.
+    let want: BTreeSet<(u64, String, String)> = expect
+        .iter()
+        .map(|(i, c, m)| ((*i + 2) as u64, c.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want, "every mistake reported, and nothing else");
+    assert_eq!(
+        app.store.count_sites().await.expect("db"),
+        before,
+        "nothing written"
+    );
+
+    // The fixed file: previewed, then imported.
+    let good: Vec<Vec<String>> = (0..2000).map(good_row).collect();
+    let fixed = to_gbk_csv(&good);
+    let r = upload(&app, &admin, "网点.csv", &fixed).await;
+    let b = batch_json(&app, &admin, r.location()).await;
+    assert_eq!(b["status"], "ready", "{b}");
+    assert_eq!(b["new_count"], 2000);
+    assert_eq!(
+        app.store.count_sites().await.expect("db"),
+        before,
+        "a preview writes nothing"
+    );
+    let commit = format!("{}/commit", r.location());
+    let c = app.post_form(&commit, Some(&admin), &[]).await;
+    assert_eq!(c.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 2000);
+    let done = app.get(r.location(), Some(&admin)).await;
+    assert!(done.body.contains("导入完成"), "{}", done.body);
+    // A double tap on "import" writes nothing more.
+    app.post_form(&commit, Some(&admin), &[]).await;
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 2000);
+
+    // The same file again updates by external code and never duplicates.
+    let r = upload(&app, &admin, "网点.csv", &fixed).await;
+    let b = batch_json(&app, &admin, r.location()).await;
+    assert_eq!(
+        (b["new_count"].as_i64(), b["update_count"].as_i64()),
+        (Some(0), Some(2000))
+    );
+    app.post_form(&format!("{}/commit", r.location()), Some(&admin), &[])
+        .await;
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 2000);
+
+    // GCJ-02 rows were stored as WGS-84, and shops point at their venue.
+    let list = app
+        .get(
+            "/admin/sites?q=%E6%B5%8B%E8%AF%95%E7%BD%91%E7%82%B93&kind=shop",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn unreadable_and_empty_files_are_explained(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    for (bytes, msg) in [
+        (vec![0xffu8, 0xfe, 0x00, 0x81, 0xff, 0x00], "FileUnreadable"),
+        (HEADER.as_bytes().to_vec(), "FileEmpty"),
+        (b"name,district\nx,y\n".to_vec(), "ColumnMissing"),
+    ] {
+        let r = upload(&app, &admin, "x.csv", &bytes).await;
+        let b = batch_json(&app, &admin, r.location()).await;
+        assert_eq!(b["status"], "invalid");
+        assert!(b["problems"].to_string().contains(msg), "{msg}: {b}");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn only_admins_import(pool: SqlitePool) {
+    let app = app(pool).await;
+    let csv = to_gbk_csv(&[good_row(0)]);
+    let r = upload(&app, "x=y", "a.csv", &csv).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    for who in ["inspector", "supervisor"] {
+        let cookie = app.login(who).await;
+        let r = upload(&app, &cookie, "a.csv", &csv).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        let r = app
+            .get("/admin/sites/template.csv?kind=shop", Some(&cookie))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+    let before = app.store.count_sites().await.expect("db");
+    assert_eq!(before, 12);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn templates_fit_their_kind(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let r = app
+        .get("/admin/sites/template.csv?kind=community", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/csv"));
+    assert!(r.body.starts_with('\u{feff}'));
+    assert!(
+        r.body.contains("户数") && !r.body.contains("单位类型"),
+        "{}",
+        r.body
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn titles_and_closing_are_kept_on_the_site(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let list = app.store.active_sites(None, "水城明珠").await.expect("db");
+    let id = list[0].id;
+    let r = app
+        .post_form(
+            &format!("/admin/sites/{id}/titles"),
+            Some(&admin),
+            &[
+                ("level", "provincial"),
+                ("awarded_on", "2022-02-30"),
+                ("document_no", "鲁建节〔2022〕5号"),
+            ],
+        )
+        .await;
+    assert!(
+        r.location().contains("title_error=DateInvalid"),
+        "{}",
+        r.location()
+    );
+    let page = app.get(r.location(), Some(&admin)).await;
+    assert!(page.body.contains("日期无效"));
+    let r = app
+        .post_form(
+            &format!("/admin/sites/{id}/titles"),
+            Some(&admin),
+            &[
+                ("level", "provincial"),
+                ("awarded_on", "2022-06-30"),
+                ("document_no", "鲁建节〔2022〕5号"),
+            ],
+        )
+        .await;
+    assert!(r.location().contains("title_added=1"));
+    let page = app.get(&format!("/admin/sites/{id}"), Some(&admin)).await;
+    assert!(
+        page.body.contains("鲁建节〔2022〕5号") && page.body.contains("省级"),
+        "{}",
+        page.body
+    );
+    // Closing keeps the site and its title; it leaves the active list.
+    app.post_form(&format!("/admin/sites/{id}/close"), Some(&admin), &[])
+        .await;
+    let d = app.store.site_detail(id).await.expect("db").expect("kept");
+    assert!(!d.summary.active && d.closed_at.is_some() && d.titles.len() == 1);
+    assert!(app
+        .store
+        .active_sites(None, "水城明珠")
+        .await
+        .expect("db")
+        .is_empty());
+    app.post_form(&format!("/admin/sites/{id}/reopen"), Some(&admin), &[])
+        .await;
+    assert_eq!(
+        app.store
+            .active_sites(None, "水城明珠")
+            .await
+            .expect("db")
+            .len(),
+        1
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn yearly_statistics_need_sources(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let r = app
+        .post_form(
+            "/admin/sites/stats",
+            Some(&admin),
+            &[("year", "2024"), ("urban_households", "412000")],
+        )
+        .await;
+    assert!(
+        r.location().contains("error=SourceRequired"),
+        "{}",
+        r.location()
+    );
+    let r = app
+        .post_form(
+            "/admin/sites/stats",
+            Some(&admin),
+            &[
+                ("year", "2024"),
+                ("urban_households", "412,000"),
+                ("urban_households_source", "2024 年聊城统计年鉴"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/sites/stats?saved=2024");
+    let page = app.get("/admin/sites/stats", Some(&admin)).await;
+    assert!(
+        page.body.contains("412,000") && page.body.contains("2024 年聊城统计年鉴"),
+        "{}",
+        page.body
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn nearest_sites_come_first_for_an_inspector(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    // Standing at the door of 恒洁卫浴（金柱店）.
+    let r = app
+        .post_form(
+            "/api/nearby_sites",
+            Some(&inspector),
+            &[("lat", "36.46031"), ("lon", "115.97061")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v[0]["site"]["name"], "恒洁卫浴（金柱店）");
+    assert!(v[0]["distance_m"].as_f64().unwrap_or(1e9) < 10.0);
+    let d: Vec<f64> = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["distance_m"].as_f64())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "sorted by distance");
+    // Without a position: by name, no distances; and a kind filter and search work.
+    let r = app
+        .post_form(
+            "/api/nearby_sites",
+            Some(&inspector),
+            &[("kind", "community"), ("q", "明珠")],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+    assert!(v[0]["distance_m"].is_null());
+    let admin = app.login("admin").await;
+    let r = app.post_form("/api/nearby_sites", Some(&admin), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -48,6 +48,7 @@ browser-deps:
 
 build: tools
 	cargo leptos build --release
+	@node tests/bundle_size.js $(SITE_ROOT) --write
 
 lint:
 	cargo fmt --all -- --check
@@ -60,9 +61,8 @@ test-rust:
 test-browser:
 	cd tests && JIESHUI_SERVER_BIN=$(SERVER_BIN) JIESHUI_SITE_ROOT=$(SITE_ROOT) npx playwright test
 
-# Brotli size of the JS + WASM a phone downloads on its first page load (release build).
+# Brotli size of the JS + WASM a phone downloads (release build); `build` prints it too.
 size: build
-	@node tests/bundle_size.js $(SITE_ROOT)
 
 clean-data:
 	rm -rf data

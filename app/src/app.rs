@@ -4,6 +4,7 @@ use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::CurrentUser;
 use crate::pages::sites::{ImportBatchPage, ImportPage, SiteDetailPage, SitesPage, StatsPage};
+use crate::pages::today::TodayPage;
 use crate::pages::{error::NotFoundPage, login::LoginPage, section::SectionPage, users::UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
@@ -36,7 +37,7 @@ pub fn page_ctx() -> PageCtx {
 
 /// Pages that contain islands. Only these load the browser bundle: every other page is complete as
 /// server-rendered HTML, so a phone downloads no JS or WASM for it (see README, "Bundle budget").
-pub const ISLAND_PAGES: &[&str] = &["/admin/users"];
+pub const ISLAND_PAGES: &[&str] = &["/today"];
 
 pub fn needs_bundle(path: &str) -> bool {
     let path = path.trim_end_matches('/');
@@ -92,13 +93,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/today") view=section(Section::Today) />
+                <Route path=path!("/today") view=TodayPage ssr=SsrMode::Async />
                 <Route path=path!("/checks") view=section(Section::Checks) />
                 <Route path=path!("/sync") view=section(Section::Sync) />
                 <Route path=path!("/review") view=section(Section::Review) />
                 <Route path=path!("/dashboard") view=section(Section::Dashboard) />
                 <Route path=path!("/ledgers") view=section(Section::Ledgers) />
-                <Route path=path!("/admin/users") view=UsersPage />
+                <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/rules") view=section(Section::Rules) />
                 <Route path=path!("/admin/sites") view=SitesPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/sites/import") view=ImportPage />

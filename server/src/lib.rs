@@ -1,9 +1,11 @@
 //! The Jieshui backend: everything that touches the database, files, secrets or the network.
 
+pub mod accounts;
 pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod db;
+pub mod pages_util;
 pub mod registry;
 pub mod seed;
 pub mod startup;

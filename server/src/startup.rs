@@ -64,6 +64,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/lang", post(routes::set_lang))
         .route("/healthz", get(routes::healthz))
         .merge(crate::registry::routes::router())
+        .merge(crate::accounts::router())
+        .nest_service("/pkg", pkg_service(&state))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -111,4 +113,21 @@ async fn server_fn_status(req: axum::extract::Request, next: axum::middleware::N
         }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The browser bundle, sent brotli- or gzip-precompressed when `make build` left those files, and
+/// revalidated (not re-downloaded) on each visit: the file names do not change between releases.
+fn pkg_service(state: &AppState) -> axum::routing::MethodRouter {
+    let dir = state.config.site_root.join("pkg");
+    let serve = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    axum::routing::get_service(
+        tower::ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-cache"),
+            ))
+            .service(serve),
+    )
 }

@@ -202,19 +202,81 @@ async fn only_pages_with_islands_load_the_browser_bundle(pool: SqlitePool) {
         "the sign-in page needs no script"
     );
     let inspector = app.login("inspector").await;
-    for s in Role::Inspector.sections() {
-        let r = app.get(s.path(), Some(&inspector)).await;
+    let today = app.get("/today", Some(&inspector)).await;
+    assert!(
+        today.body.contains("/pkg/jieshui.js"),
+        "today hydrates its locate button"
+    );
+    for path in ["/checks", "/sync"] {
+        let r = app.get(path, Some(&inspector)).await;
         assert!(
             !r.body.contains("/pkg/jieshui.js"),
-            "{} loads no script",
-            s.path()
+            "{path} loads no script"
         );
         assert!(r.body.contains("/pkg/jieshui.css"));
     }
     let admin = app.login("admin").await;
-    let r = app.get("/admin/users", Some(&admin)).await;
-    assert!(
-        r.body.contains("/pkg/jieshui.js"),
-        "the users page hydrates its island"
+    for path in [
+        "/admin/users",
+        "/admin/sites",
+        "/admin/sites/import",
+        "/admin/sites/stats",
+    ] {
+        let r = app.get(path, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(!r.body.contains("/pkg/jieshui.js"), "{path} is plain forms");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn registry_pages_are_for_admins_only(pool: SqlitePool) {
+    let app = app(pool).await;
+    let site = app.store.active_sites(None, "").await.expect("db")[0].id;
+    let paths = [
+        "/admin/sites".to_string(),
+        "/admin/sites/import".into(),
+        "/admin/sites/stats".into(),
+        format!("/admin/sites/{site}"),
+        "/admin/sites/template.csv?kind=shop".into(),
+    ];
+    for p in &paths {
+        let r = app.get(p, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{p}");
+    }
+    for role in Role::ALL {
+        let cookie = app.login(role.as_str()).await;
+        for p in &paths {
+            let r = app.get(p, Some(&cookie)).await;
+            let want = if role == Role::Admin {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(r.status, want, "{role} {p}");
+        }
+        // Every form post of the admin pages is refused before it runs.
+        for p in [
+            format!("/admin/sites/{site}/close"),
+            format!("/admin/sites/{site}/titles"),
+            "/admin/sites/stats".into(),
+            "/admin/users".into(),
+        ] {
+            if role != Role::Admin {
+                let r = app.post_form(&p, Some(&cookie), &[]).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{role} POST {p}");
+            }
+        }
+    }
+    assert_eq!(
+        app.store.active_sites(None, "").await.expect("db").len(),
+        12,
+        "nothing was closed"
     );
+    let unknown = uuid::Uuid::now_v7();
+    let admin = app.login("admin").await;
+    let r = app
+        .get(&format!("/admin/sites/{unknown}"), Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("找不到该记录"));
 }

@@ -468,3 +468,89 @@ async fn a_dead_database_gives_a_plain_error_page_not_its_internals(pool: Sqlite
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.body.contains("出错了"), "{}", r.body);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_users_page_works_as_plain_forms(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let bad = [
+        ("username", "Wang Wu"),
+        ("display_name", "王五"),
+        ("role", "supervisor"),
+        ("district_id", ""),
+        ("password", "wang-wu-password"),
+    ];
+    let r = app.post_form("/admin/users", Some(&admin), &bad).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        r.location().contains("error=UsernameChars") && r.location().contains("field=username")
+    );
+    assert!(
+        !r.location().contains("wang-wu-password"),
+        "the password never travels back"
+    );
+    let page = app.get(r.location(), Some(&admin)).await;
+    assert!(page.body.contains("用户名以小写字母开头"), "{}", page.body);
+    assert!(
+        page.body.contains("value=\"王五\""),
+        "what was typed is kept"
+    );
+    assert!(page.body.contains("aria-invalid=\"true\""));
+
+    let good = [
+        ("username", "wang.wu"),
+        ("display_name", "王五"),
+        ("role", "supervisor"),
+        ("district_id", ""),
+        ("password", "wang-wu-password"),
+    ];
+    let r = app.post_form("/admin/users", Some(&admin), &good).await;
+    assert_eq!(r.location(), "/admin/users?form=create&ok=created");
+    let page = app.get(r.location(), Some(&admin)).await;
+    assert!(page.body.contains("用户已创建") && page.body.contains("wang.wu"));
+    let id = app
+        .store
+        .user_for_login("wang.wu")
+        .await
+        .expect("db")
+        .expect("created")
+        .user
+        .id;
+
+    let r = app
+        .post_form(
+            &format!("/admin/users/{id}/password"),
+            Some(&admin),
+            &[("password", "short")],
+        )
+        .await;
+    assert!(
+        r.location().contains("error=PasswordTooShort"),
+        "{}",
+        r.location()
+    );
+    let r = app
+        .post_form(
+            &format!("/admin/users/{id}/password"),
+            Some(&admin),
+            &[("password", "new-wang-password")],
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/users?form=row&ok=reset");
+    let r = app
+        .post_form(
+            &format!("/admin/users/{id}/active"),
+            Some(&admin),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(r.location(), "/admin/users?form=row&ok=deactivated");
+    let r = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "wang.wu"), ("password", "new-wang-password")],
+        )
+        .await;
+    assert!(r.location().starts_with("/login?error=bad"));
+}

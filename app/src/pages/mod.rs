@@ -4,4 +4,5 @@ pub mod error;
 pub mod login;
 pub mod section;
 pub mod sites;
+pub mod today;
 pub mod users;

@@ -1,0 +1,201 @@
+//! Inspector: today. The sites nearest to the phone, with their distance and the fix's accuracy,
+//! filtered by kind and searchable by name. The list is server-rendered; the one island asks the
+//! browser for its position and reloads the list sorted by distance. Without location (denied, no
+//! signal, no script) the page still searches by name, and says why it cannot sort by distance.
+
+use crate::api::nearby_sites;
+use crate::app::PageCtx;
+use crate::components::Layout;
+use crate::domain::role::Section;
+use crate::domain::site::SiteKind;
+use crate::i18n::{Lang, Msg};
+use crate::pages::error::ForbiddenView;
+use crate::pages::section::may_open;
+use crate::pages::sites::error_view;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// "85 米", "1.2 公里".
+pub fn format_distance(m: f64, lang: Lang) -> String {
+    if m < 1000.0 {
+        format!("{:.0} {}", m, Msg::Metres.text(lang))
+    } else if m < 100_000.0 {
+        format!("{:.1} {}", m / 1000.0, Msg::Km.text(lang))
+    } else {
+        format!("{:.0} {}", m / 1000.0, Msg::Km.text(lang))
+    }
+}
+
+#[component]
+pub fn TodayPage() -> impl IntoView {
+    let ctx = use_context::<PageCtx>().unwrap_or_default();
+    let lang = ctx.lang;
+    let allowed = may_open(&ctx, Section::Today);
+    let query = use_query_map().get_untracked();
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    let (lat, lon, acc, kind, q) = (get("lat"), get("lon"), get("acc"), get("kind"), get("q"));
+    let located = lat.parse::<f64>().is_ok() && lon.parse::<f64>().is_ok();
+    let accuracy = acc
+        .parse::<f64>()
+        .ok()
+        .filter(|a| a.is_finite() && *a >= 0.0);
+    let (la, lo, ki, qq) = (lat.clone(), lon.clone(), kind.clone(), q.clone());
+    let sites = Resource::new(
+        || (),
+        move |_| nearby_sites(la.clone(), lo.clone(), ki.clone(), qq.clone()),
+    );
+    let body = move || {
+        let (lat, lon, acc, kind, q) = (
+            lat.clone(),
+            lon.clone(),
+            acc.clone(),
+            kind.clone(),
+            q.clone(),
+        );
+        view! {
+            <Title text=Msg::TitleToday.text(lang) />
+            <h1>{Msg::TitleToday.text(lang)}</h1>
+            <section class="card stack" aria-labelledby="nearby-h">
+                <h2 id="nearby-h">{Msg::NearbyTitle.text(lang)}</h2>
+                <LocateMe lang kind=kind.clone() q=q.clone() />
+                <noscript><p class="muted">{Msg::LocationNeedsScript.text(lang)}</p></noscript>
+                <p class="muted small">
+                    {if located {
+                        let acc_text = accuracy
+                            .map(|a| format!(" · {} {}", Msg::Accuracy.text(lang), format_distance(a, lang)))
+                            .unwrap_or_default();
+                        format!("{}{}", Msg::SortedByDistance.text(lang), acc_text)
+                    } else {
+                        Msg::SortedByName.text(lang).to_string()
+                    }}
+                </p>
+                <form method="get" action="/today" class="stack" role="search">
+                    <input type="hidden" name="lat" value=lat />
+                    <input type="hidden" name="lon" value=lon />
+                    <input type="hidden" name="acc" value=acc />
+                    <div class="grid-2">
+                        <label class="field">
+                            <span>{Msg::Search.text(lang)}</span>
+                            <input type="search" name="q" value=q.clone() />
+                        </label>
+                        <label class="field">
+                            <span>{Msg::Kind.text(lang)}</span>
+                            <select name="kind">
+                                <option value="">{Msg::AnyKind.text(lang)}</option>
+                                {SiteKind::ALL.into_iter().map(|k| view! {
+                                    <option value=k.as_str() selected=kind == k.as_str()>{k.name().text(lang)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    </div>
+                    <button type="submit" class="btn">{Msg::Search.text(lang)}</button>
+                </form>
+            </section>
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {move || sites.get().map(|r| match r {
+                    Err(e) => error_view(e, lang),
+                    Ok(list) if list.is_empty() => view! { <p class="card">{Msg::NoSites.text(lang)}</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ol class="site-list" aria-label=Msg::NearbyTitle.text(lang)>
+                            {list.into_iter().map(|n| view! {
+                                <li class="site-row">
+                                    <div class="site-head">
+                                        <strong>{n.site.name.clone()}</strong>
+                                        {n.distance_m.map(|d| view! { <span class="distance">{format_distance(d, lang)}</span> })}
+                                    </div>
+                                    <div class="small muted">
+                                        <span class="tag">{n.site.kind.name().text(lang)}</span>
+                                        " " {n.site.district_name.clone()}
+                                    </div>
+                                    <div class="small">{n.site.address.clone()}</div>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                })}
+            </Suspense>
+        }
+    };
+    view! {
+        <Layout current=Some(Section::Today) path=Section::Today.path()>
+            {if allowed { body().into_any() } else { view! { <ForbiddenView /> }.into_any() }}
+        </Layout>
+    }
+}
+
+/// Asks the phone for its position, then reloads the list sorted by distance from it.
+#[island]
+fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
+    let status = RwSignal::new(None::<Msg>);
+    let locate = move |_| {
+        #[cfg(feature = "hydrate")]
+        locate_now(status, &kind, &q);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&kind, &q);
+    };
+    view! {
+        <button type="button" class="btn btn-primary btn-block" on:click=locate>
+            {Msg::UseMyLocation.text(lang)}
+        </button>
+        <p role="status" class="status-line">{move || status.get().map(|m| m.text(lang))}</p>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn locate_now(status: RwSignal<Option<Msg>>, kind: &str, q: &str) {
+    use crate::pages::login::urlencode;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
+        status.set(Some(Msg::LocationUnavailable));
+        return;
+    };
+    status.set(Some(Msg::Locating));
+    let (kind, q) = (urlencode(kind), urlencode(q));
+    let ok = Closure::once_into_js(move |pos: web_sys::Position| {
+        let c = pos.coords();
+        let url = format!(
+            "/today?lat={:.6}&lon={:.6}&acc={:.0}&kind={kind}&q={q}",
+            c.latitude(),
+            c.longitude(),
+            c.accuracy()
+        );
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().assign(&url);
+        }
+    });
+    let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+        status.set(Some(if e.code() == 1 {
+            Msg::LocationDenied
+        } else {
+            Msg::LocationUnavailable
+        }));
+    });
+    let opts = web_sys::PositionOptions::new();
+    opts.set_enable_high_accuracy(true);
+    opts.set_timeout(20_000);
+    opts.set_maximum_age(30_000);
+    let asked = geo.get_current_position_with_error_callback_and_options(
+        ok.unchecked_ref(),
+        Some(err.unchecked_ref()),
+        &opts,
+    );
+    if asked.is_err() {
+        status.set(Some(Msg::LocationUnavailable));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_read_naturally() {
+        assert_eq!(format_distance(85.4, Lang::Zh), "85 米");
+        assert_eq!(format_distance(1234.0, Lang::Zh), "1.2 公里");
+        assert_eq!(format_distance(1234.0, Lang::En), "1.2 km");
+        assert_eq!(format_distance(250_000.0, Lang::En), "250 km");
+    }
+}

@@ -1,0 +1,153 @@
+//! Form routes of the admin's user page: the same backend calls as the server functions, answered
+//! with a redirect back to the page and its message (post/redirect/get), so the page needs no script.
+
+use crate::pages_util::{msg_code, urlencode};
+use crate::startup::AppState;
+use axum::extract::{Extension, Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::Router;
+use jieshui_app::backend::RequestInfo;
+use jieshui_app::domain::role::Role;
+use jieshui_app::error::AppError;
+use jieshui_app::model::NewUser;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", post(create))
+        .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/active", post(set_active))
+}
+
+fn admin(info: &RequestInfo) -> Result<jieshui_app::model::CurrentUser, StatusCode> {
+    match &info.user {
+        Some(u) if u.role == Role::Admin => Ok(u.clone()),
+        Some(_) => Err(StatusCode::FORBIDDEN),
+        None => Err(StatusCode::UNAUTHORIZED),
+    }
+}
+
+/// Where to send the admin after a failure: the page with the message, the field, and what they
+/// typed (never the password).
+fn back_with_error(form: &str, e: &AppError, keep: &[(&str, &str)]) -> Response {
+    let code = match e {
+        AppError::Invalid { msg, .. } | AppError::Conflict { msg, .. } => msg_code(*msg),
+        AppError::NotFound => msg_code(jieshui_app::i18n::Msg::NotFound),
+        AppError::Forbidden => return StatusCode::FORBIDDEN.into_response(),
+        AppError::Unauthenticated => return StatusCode::UNAUTHORIZED.into_response(),
+        other => {
+            return crate::auth::routes::error_page(
+                jieshui_app::i18n::Lang::Zh,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                match other {
+                    AppError::Internal { incident } => incident,
+                    _ => "",
+                },
+            )
+        }
+    };
+    let mut url = format!(
+        "/admin/users?form={form}&error={code}&field={}",
+        e.field().unwrap_or("")
+    );
+    for (k, v) in keep {
+        url.push_str(&format!("&{k}={}", urlencode(v)));
+    }
+    Redirect::to(&url).into_response()
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    district_id: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Form(f): Form<CreateForm>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(s) => return s.into_response(),
+    };
+    let keep = [
+        ("username", f.username.as_str()),
+        ("display_name", f.display_name.as_str()),
+        ("role", f.role.as_str()),
+        ("district_id", f.district_id.as_str()),
+    ];
+    let result = match NewUser::parse(
+        &f.username,
+        &f.display_name,
+        &f.role,
+        &f.district_id,
+        &f.password,
+    ) {
+        Ok(new) => state.backend.create_user(&actor, new).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to("/admin/users?form=create&ok=created").into_response(),
+        Err(e) => back_with_error("create", &e, &keep),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(s) => return s.into_response(),
+    };
+    match state.backend.reset_password(&actor, id, f.password).await {
+        Ok(()) => Redirect::to("/admin/users?form=row&ok=reset").into_response(),
+        Err(e) => back_with_error("row", &e, &[]),
+    }
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(s) => return s.into_response(),
+    };
+    let active = f.active == "true";
+    match state.backend.set_user_active(&actor, id, active).await {
+        Ok(()) => {
+            let ok = if active { "reactivated" } else { "deactivated" };
+            Redirect::to(&format!("/admin/users?form=row&ok={ok}")).into_response()
+        }
+        Err(e) => back_with_error("row", &e, &[]),
+    }
+}

@@ -112,13 +112,20 @@ test('English can be chosen and is remembered', async ({ page }) => {
   await expect(page).toHaveURL('/today');
 });
 
-test('an inspector\'s first page load downloads no JS or WASM', async ({ page }) => {
-  const scripts = [];
-  page.on('response', (r) => {
-    if (/\.(js|wasm)(\?|$)/.test(r.url())) scripts.push(r.url());
+test('an inspector\'s first page load stays within the 100 KB script budget', async ({ page }) => {
+  const sizes = [];
+  page.on('requestfinished', async (req) => {
+    if (/\.(js|wasm)(\?|$)/.test(req.url())) {
+      const s = await req.sizes();
+      sizes.push(s.responseBodySize);
+    }
   });
   await signIn(page, 'inspector');
   await expect(page).toHaveURL('/today');
-  await expect(page.getByRole('heading', { level: 1, name: '今日任务' })).toBeVisible();
-  expect(scripts).toEqual([]);
+  await expect(page.getByRole('button', { name: '按我的位置排序' })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`inspector first load: ${(total / 1024).toFixed(1)} KB of JS + WASM over the wire`);
+  expect(sizes.length).toBeGreaterThan(0);
+  expect(total).toBeLessThanOrEqual(100 * 1024);
 });

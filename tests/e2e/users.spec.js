@@ -21,7 +21,12 @@ test('an admin creates an inspector who can then sign in, and deactivates them',
   await expect(form.getByRole('alert')).toContainText('用户名以小写字母开头');
   await expect(form.getByLabel('用户名')).toHaveAttribute('aria-invalid', 'true');
 
+  // What was typed is still there, except the password, which never travels back.
+  await expect(form.getByLabel('姓名')).toHaveValue('赵六');
+  await expect(form.getByLabel('区域')).toHaveValue(/.+/);
+  await expect(form.getByLabel('初始密码')).toHaveValue('');
   await form.getByLabel('用户名').fill('zhao.liu');
+  await form.getByLabel('初始密码').fill('zhao-liu-password');
   await form.getByRole('button', { name: '创建' }).tap();
   await expect(form.getByRole('status')).toHaveText('用户已创建。');
   await expect(form.getByLabel('初始密码')).toHaveValue('');
@@ -41,15 +46,15 @@ test('an admin creates an inspector who can then sign in, and deactivates them',
   // The admin resets the password: the inspector's session ends, the new password works.
   await row.getByLabel('新密码 · zhao.liu').fill('new-zhao-password');
   await row.getByRole('button', { name: '重置密码 zhao.liu' }).tap();
-  await expect(list.getByRole('status')).toHaveText('密码已重置，该用户需要重新登录。');
+  await expect(admin.getByRole('status')).toHaveText('密码已重置，该用户需要重新登录。');
   await phone.goto('/today');
   await expect(phone).toHaveURL(/\/login/);
   await signIn(phone, 'zhao.liu', 'new-zhao-password');
   await expect(phone).toHaveURL('/today');
 
   // Deactivated, the inspector is signed out and cannot sign back in.
-  await row.getByRole('button', { name: '停用 zhao.liu' }).tap();
-  await expect(list.getByRole('status').last()).toHaveText('用户已停用。');
+  await list.getByRole('listitem').filter({ hasText: '赵六' }).getByRole('button', { name: '停用 zhao.liu' }).tap();
+  await expect(admin.getByRole('status')).toHaveText('用户已停用。');
   await expect(row).toContainText('已停用');
   await phone.goto('/today');
   await expect(phone).toHaveURL(/\/login/);

@@ -3,7 +3,9 @@
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::CurrentUser;
-use crate::pages::sites::{ImportBatchPage, ImportPage, SiteDetailPage, SitesPage, StatsPage};
+use crate::pages::sites::{
+    ImportBatchPage, ImportPage, SiteDetailPage, SiteFormPage, SitesPage, StatsPage,
+};
 use crate::pages::today::TodayPage;
 use crate::pages::{error::NotFoundPage, login::LoginPage, section::SectionPage, users::UsersPage};
 use leptos::prelude::*;
@@ -105,6 +107,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/sites/import") view=ImportPage />
                 <Route path=path!("/admin/sites/import/:id") view=ImportBatchPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/sites/stats") view=StatsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sites/new") view=SiteFormPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/sites/:id/edit") view=SiteFormPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/sites/:id") view=SiteDetailPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -275,6 +275,26 @@ messages! {
     Km => "公里", "km";
     SortedByDistance => "按距离排序，位置来自本机", "Sorted by distance from this phone";
     SortedByName => "按名称排序", "Sorted by name";
+    NewSite => "新建网点", "New site";
+    EditSite => "编辑", "Edit";
+    EditSiteTitle => "编辑网点", "Edit site";
+    Save => "保存", "Save";
+    SiteSaved => "已保存。", "Saved.";
+    CoordSystem => "坐标系", "Coordinate system";
+    CoordWgs84 => "WGS-84（GPS、手机定位）", "WGS-84 (GPS, phone location)";
+    CoordGcj02 => "GCJ-02（高德、腾讯地图）", "GCJ-02 (Amap, Tencent maps)";
+    CoordBd09 => "BD-09（百度地图）", "BD-09 (Baidu maps)";
+    Latitude => "纬度", "Latitude";
+    Longitude => "经度", "Longitude";
+    Name => "名称", "Name";
+    ExternalCodeHint => "外部编码（留空则自动生成）", "External code (generated when empty)";
+    HouseholdsHint => "户数（居民小区必填）", "Households (communities)";
+    WaterUseHint => "年用水量，立方米（单位、企业必填）", "Annual water use, m³ (units, enterprises)";
+    UnitTypeHint => "单位类型（单位必填）", "Unit type (units)";
+    ParentHint => "所属市场的外部编码（仅门店）", "External code of the venue (shops only)";
+    GeofenceHint => "地理围栏半径（米）", "Geofence radius (m)";
+    ExternalCodeTaken => "已有同类型的网点使用这个外部编码。", "Another site of this kind already has this external code.";
+    FixProblems => "请修改标出的项目：", "Please fix the marked fields:";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

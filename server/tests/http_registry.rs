@@ -419,3 +419,144 @@ async fn nearest_sites_come_first_for_an_inspector(pool: SqlitePool) {
     let r = app.post_form("/api/nearby_sites", Some(&admin), &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_site_is_created_and_edited_through_the_form(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    // Everything wrong at once comes back marked, with what was typed.
+    let bad = [
+        ("kind", "community"),
+        ("name", "新城小区"),
+        ("district", "371502"),
+        ("coord_system", "bd09"),
+        ("lat", "36.4x"),
+        ("lon", "116.0"),
+        ("households", ""),
+        ("parent_code", "V404"),
+    ];
+    let r = app.post_form("/admin/sites/new", Some(&admin), &bad).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let loc = r.location().to_string();
+    assert!(loc.starts_with("/admin/sites/new?"), "{loc}");
+    let page = app.get(&loc, Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "纬度无效",
+        "居民小区必须填写户数",
+        "只有门店可以填写所属市场",
+        "value=\"新城小区\"",
+    ] {
+        assert!(page.body.contains(text), "{text} missing");
+    }
+    let before = app.store.count_sites().await.expect("db");
+    // Fixed: a community typed from Baidu maps is stored in WGS-84, the typed position kept.
+    let good = [
+        ("kind", "community"),
+        ("name", "新城小区"),
+        ("district", "371502"),
+        ("coord_system", "bd09"),
+        ("lat", "36.4612"),
+        ("lon", "115.9921"),
+        ("households", "640"),
+        ("external_code", "C900"),
+    ];
+    let r = app.post_form("/admin/sites/new", Some(&admin), &good).await;
+    assert!(r.location().ends_with("?saved=1"), "{}", r.location());
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 1);
+    let id: uuid::Uuid = r
+        .location()
+        .trim_start_matches("/admin/sites/")
+        .trim_end_matches("?saved=1")
+        .parse()
+        .expect("id");
+    let d = app.store.site_detail(id).await.expect("db").expect("saved");
+    let shift = jieshui_app::domain::geo::distance_m(
+        d.summary.position,
+        d.source_position.expect("typed kept"),
+    );
+    assert!(shift > 500.0, "BD-09 converted ({shift} m)");
+    // The same code again is refused, not duplicated.
+    let r = app.post_form("/admin/sites/new", Some(&admin), &good).await;
+    assert!(
+        r.location().contains("ExternalCodeTaken"),
+        "{}",
+        r.location()
+    );
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 1);
+    // Edited: the form opens with the stored values, and a save changes the name only.
+    let form = app
+        .get(&format!("/admin/sites/{id}/edit"), Some(&admin))
+        .await;
+    assert!(form.body.contains("value=\"C900\"") && form.body.contains("value=\"640\""));
+    let mut edited = good.to_vec();
+    edited[1] = ("name", "新城小区（一期）");
+    let r = app
+        .post_form(&format!("/admin/sites/{id}/edit"), Some(&admin), &edited)
+        .await;
+    assert!(r.location().ends_with("?saved=1"), "{}", r.location());
+    let d = app.store.site_detail(id).await.expect("db").expect("kept");
+    assert_eq!(d.summary.name, "新城小区（一期）");
+    assert_eq!(app.store.count_sites().await.expect("db"), before + 1);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn xlsx_files_import_with_numeric_cells(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["外部编码", "名称", "区县", "纬度", "经度", "户数"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for r in 1..=3u32 {
+        sheet.write_string(r, 0, format!("X{r}")).expect("cell");
+        sheet
+            .write_string(r, 1, format!("表格小区{r}"))
+            .expect("cell");
+        sheet.write_string(r, 2, "东昌府区").expect("cell");
+        sheet
+            .write_number(r, 3, 36.45 + f64::from(r) / 1000.0)
+            .expect("cell");
+        sheet.write_number(r, 4, 115.98).expect("cell");
+        sheet
+            .write_number(r, 5, 800.0 + f64::from(r))
+            .expect("cell");
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let (_, body) = multipart("小区.xlsx", &bytes, "community");
+    let req = Request::post("/admin/sites/import")
+        .header(
+            header::CONTENT_TYPE,
+            "multipart/form-data; boundary=----jieshui-test-boundary",
+        )
+        .header(header::COOKIE, &admin)
+        .body(Body::from(body))
+        .expect("request");
+    let r = app.send(req).await;
+    let b = batch_json(&app, &admin, r.location()).await;
+    assert_eq!(b["status"], "ready", "{b}");
+    assert_eq!(b["new_count"], 3);
+    app.post_form(&format!("{}/commit", r.location()), Some(&admin), &[])
+        .await;
+    let found = app.store.active_sites(None, "表格小区2").await.expect("db");
+    let d = app
+        .store
+        .site_detail(found[0].id)
+        .await
+        .expect("db")
+        .expect("site");
+    assert_eq!(
+        d.households,
+        Some(802),
+        "a whole-number cell reads as a count"
+    );
+    assert_eq!(
+        d.summary.kind,
+        jieshui_app::domain::site::SiteKind::Community,
+        "the default kind applies"
+    );
+}

@@ -182,8 +182,9 @@ pub struct SiteInput {
     pub parent_code: String,
 }
 
-/// The raw text of one row or form, field by field.
+/// The raw text of one row or form, field by field. Absent fields are empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SiteFields {
     pub kind: String,
     pub external_code: String,

@@ -111,7 +111,8 @@ pub fn SitesPage() -> impl IntoView {
         <Registry path="/admin/sites" title=Msg::TitleSites>
             <h1>{Msg::TitleSites.text(lang)}</h1>
             <div class="action-row">
-                <a class="btn btn-primary" href="/admin/sites/import">{Msg::ImportSites.text(lang)}</a>
+                <a class="btn btn-primary" href="/admin/sites/new">{Msg::NewSite.text(lang)}</a>
+                <a class="btn" href="/admin/sites/import">{Msg::ImportSites.text(lang)}</a>
                 <a class="btn" href="/admin/sites/stats">{Msg::YearlyStatsTitle.text(lang)}</a>
             </div>
             <form method="get" action="/admin/sites" class="card stack" role="search">
@@ -322,6 +323,7 @@ pub fn SiteDetailPage() -> impl IntoView {
     let title_error = msg_from_query(q.get("title_error"));
     let title_field = q.get("field").unwrap_or_default();
     let title_added = q.get("title_added").is_some();
+    let saved = q.get("saved").is_some();
     let path = format!("/admin/sites/{id}");
     let site = Resource::new(|| (), move |_| get_site(id.clone()));
     view! {
@@ -338,6 +340,7 @@ pub fn SiteDetailPage() -> impl IntoView {
                         view! {
                             <Title text=s.name.clone() />
                             <h1>{s.name.clone()}</h1>
+                            {saved.then(|| view! { <p class="alert alert-info" role="status">{Msg::SiteSaved.text(lang)}</p> })}
                             <p>
                                 <span class="tag">{s.kind.name().text(lang)}</span> " "
                                 {if s.active {
@@ -369,6 +372,8 @@ pub fn SiteDetailPage() -> impl IntoView {
                                     })}
                                     {d.closed_at.clone().map(|c| view! { <dt>{Msg::ClosedOn.text(lang)}</dt><dd>{c}</dd> })}
                                 </dl>
+                                <div class="action-row">
+                                <a class="btn" href=format!("/admin/sites/{id}/edit")>{Msg::EditSite.text(lang)}</a>
                                 {if s.active {
                                     view! {
                                         <form method="post" action=format!("/admin/sites/{id}/close")>
@@ -382,6 +387,7 @@ pub fn SiteDetailPage() -> impl IntoView {
                                         </form>
                                     }.into_any()
                                 }}
+                                </div>
                             </section>
                             <section class="card" id="titles" aria-labelledby="titles-h">
                                 <h2 id="titles-h">{Msg::Titles.text(lang)}</h2>
@@ -510,6 +516,189 @@ pub fn StatsPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="btn btn-primary">{Msg::SaveYear.text(lang)}</button>
             </form>
+        </Registry>
+    }
+}
+
+/// Field problems carried back in a redirect: `problems=lat:LatInvalid;households:HouseholdsRequired`.
+pub fn problems_from_query(s: &str) -> Vec<(String, Msg)> {
+    s.split(';')
+        .filter_map(|p| p.split_once(':'))
+        .filter_map(|(f, m)| msg_from_query(Some(m.to_string())).map(|m| (f.to_string(), m)))
+        .collect()
+}
+
+/// Create (no `id` in the path) or edit a site. After a refused save the form comes back with what
+/// was typed and every problem marked.
+#[component]
+pub fn SiteFormPage() -> impl IntoView {
+    use crate::domain::geo::CoordSystem;
+    use crate::domain::site::SiteFields;
+    let lang = use_context::<PageCtx>().unwrap_or_default().lang;
+    let id = use_params_map().get_untracked().get("id");
+    let q = use_query_map().get_untracked();
+    let problems = problems_from_query(&q.get("problems").unwrap_or_default());
+    let returned = q.get("name").is_some();
+    let typed = SiteFields {
+        kind: q.get("kind").unwrap_or_default(),
+        external_code: q.get("external_code").unwrap_or_default(),
+        name: q.get("name").unwrap_or_default(),
+        address: q.get("address").unwrap_or_default(),
+        district: q.get("district").unwrap_or_default(),
+        lat: q.get("lat").unwrap_or_default(),
+        lon: q.get("lon").unwrap_or_default(),
+        coord_system: q.get("coord_system").unwrap_or_default(),
+        geofence_m: q.get("geofence_m").unwrap_or_default(),
+        contact: q.get("contact").unwrap_or_default(),
+        credit_code: q.get("credit_code").unwrap_or_default(),
+        households: q.get("households").unwrap_or_default(),
+        annual_water_m3: q.get("annual_water_m3").unwrap_or_default(),
+        unit_type: q.get("unit_type").unwrap_or_default(),
+        parent_code: q.get("parent_code").unwrap_or_default(),
+    };
+    let (path, action, title) = match &id {
+        Some(id) => (
+            format!("/admin/sites/{id}/edit"),
+            format!("/admin/sites/{id}/edit"),
+            Msg::EditSiteTitle,
+        ),
+        None => (
+            "/admin/sites/new".to_string(),
+            "/admin/sites/new".to_string(),
+            Msg::NewSite,
+        ),
+    };
+    let id2 = id.clone();
+    let existing = Resource::new(
+        || (),
+        move |_| {
+            let id = id2.clone();
+            async move {
+                match id {
+                    Some(id) => get_site(id).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        },
+    );
+    let districts = Resource::new(|| (), |_| list_districts());
+    view! {
+        <Registry path=path title=title>
+            <h1>{title.text(lang)}</h1>
+            {(!problems.is_empty()).then(|| view! {
+                <div class="alert alert-error" role="alert">
+                    <p>{Msg::FixProblems.text(lang)}</p>
+                    <ul>{problems.iter().map(|(_, m)| view! { <li>{m.text(lang)}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {
+                    let typed = typed.clone();
+                    let problems = problems.clone();
+                    let action = action.clone();
+                    move || {
+                        let (typed, problems, action) = (typed.clone(), problems.clone(), action.clone());
+                        existing.get().map(move |r| match r {
+                            Err(e) => error_view(e, lang),
+                            Ok(site) => {
+                                // Typed values win (a refused save); else the stored site; else defaults.
+                                let f = if returned { typed } else { match site {
+                                    Some(d) => {
+                                        let (pos, sys) = match d.source_position {
+                                            Some(p) => (p, d.source_system),
+                                            None => (d.summary.position, CoordSystem::Wgs84),
+                                        };
+                                        SiteFields {
+                                            kind: d.summary.kind.as_str().into(),
+                                            external_code: d.summary.external_code.clone(),
+                                            name: d.summary.name.clone(),
+                                            address: d.summary.address.clone(),
+                                            district: d.district_id.to_string(),
+                                            lat: pos.lat.to_string(),
+                                            lon: pos.lon.to_string(),
+                                            coord_system: sys.as_str().into(),
+                                            geofence_m: d.geofence_m.to_string(),
+                                            contact: d.contact.clone(),
+                                            credit_code: d.credit_code.clone(),
+                                            households: d.households.map(|h| h.to_string()).unwrap_or_default(),
+                                            annual_water_m3: d.annual_water_m3.map(|w| w.to_string()).unwrap_or_default(),
+                                            unit_type: d.unit_type.map(|u| u.as_str().to_string()).unwrap_or_default(),
+                                            parent_code: String::new(),
+                                        }
+                                    }
+                                    None => SiteFields { geofence_m: "150".into(), ..SiteFields::default() },
+                                }};
+                                let bad = |name: &str| problems.iter().any(|(f, _)| f == name).then_some("true");
+                                let text_field = |name: &'static str, label: Msg, value: String, mode: &'static str| view! {
+                                    <label class="field">
+                                        <span>{label.text(lang)}</span>
+                                        <input type="text" name=name value=value inputmode=mode aria-invalid=bad(name) />
+                                    </label>
+                                };
+                                let district_sel = f.district.clone();
+                                let sys: CoordSystem = f.coord_system.parse().unwrap_or_default();
+                                view! {
+                                    <form method="post" action=action class="card stack">
+                                        <label class="field">
+                                            <span>{Msg::Kind.text(lang)}</span>
+                                            <select name="kind" aria-invalid=bad("kind")>
+                                                {SiteKind::ALL.into_iter().map(|k| view! {
+                                                    <option value=k.as_str() selected=f.kind == k.as_str()>{k.name().text(lang)}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </label>
+                                        {text_field("name", Msg::Name, f.name.clone(), "text")}
+                                        {text_field("external_code", Msg::ExternalCodeHint, f.external_code.clone(), "text")}
+                                        {text_field("address", Msg::Address, f.address.clone(), "text")}
+                                        <label class="field">
+                                            <span>{Msg::District.text(lang)}</span>
+                                            <select name="district" aria-invalid=bad("district")>
+                                                <Suspense>
+                                                    {move || {
+                                                        let district_sel = district_sel.clone();
+                                                        districts.get().and_then(|r| r.ok()).map(move |ds| ds.into_iter().map(|d| {
+                                                            let sel = d.id.to_string() == district_sel || d.code == district_sel || d.name == district_sel;
+                                                            view! { <option value=d.code.clone() selected=sel>{d.name}</option> }
+                                                        }).collect_view())
+                                                    }}
+                                                </Suspense>
+                                            </select>
+                                        </label>
+                                        <label class="field">
+                                            <span>{Msg::CoordSystem.text(lang)}</span>
+                                            <select name="coord_system" aria-invalid=bad("coord_system")>
+                                                <option value="wgs84" selected=sys == CoordSystem::Wgs84>{Msg::CoordWgs84.text(lang)}</option>
+                                                <option value="gcj02" selected=sys == CoordSystem::Gcj02>{Msg::CoordGcj02.text(lang)}</option>
+                                                <option value="bd09" selected=sys == CoordSystem::Bd09>{Msg::CoordBd09.text(lang)}</option>
+                                            </select>
+                                        </label>
+                                        <div class="grid-2">
+                                            {text_field("lat", Msg::Latitude, f.lat.clone(), "decimal")}
+                                            {text_field("lon", Msg::Longitude, f.lon.clone(), "decimal")}
+                                        </div>
+                                        {text_field("geofence_m", Msg::GeofenceHint, f.geofence_m.clone(), "numeric")}
+                                        {text_field("households", Msg::HouseholdsHint, f.households.clone(), "numeric")}
+                                        {text_field("annual_water_m3", Msg::WaterUseHint, f.annual_water_m3.clone(), "decimal")}
+                                        <label class="field">
+                                            <span>{Msg::UnitTypeHint.text(lang)}</span>
+                                            <select name="unit_type" aria-invalid=bad("unit_type")>
+                                                <option value="">"—"</option>
+                                                {UnitType::ALL.into_iter().map(|u| view! {
+                                                    <option value=u.as_str() selected=f.unit_type == u.as_str()>{u.name().text(lang)}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </label>
+                                        {text_field("parent_code", Msg::ParentHint, f.parent_code.clone(), "text")}
+                                        {text_field("contact", Msg::Contact, f.contact.clone(), "text")}
+                                        {text_field("credit_code", Msg::CreditCode, f.credit_code.clone(), "text")}
+                                        <button type="submit" class="btn btn-primary">{Msg::Save.text(lang)}</button>
+                                    </form>
+                                }.into_any()
+                            }
+                        })
+                    }
+                }
+            </Suspense>
         </Registry>
     }
 }

@@ -161,6 +161,14 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     async fn add_title(&self, site_id: Uuid, t: &Title, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Creates one site (`id` None) or updates one by id. A taken (kind, external code) is
+    /// `StoreError::Unique("sites_external_code_key")`; an unknown id is `Ok(None)`.
+    async fn save_site(
+        &self,
+        id: Option<Uuid>,
+        s: &ResolvedSite,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Uuid>>;
 
     // Imports
     async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()>;

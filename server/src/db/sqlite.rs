@@ -633,6 +633,95 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn save_site(
+        &self,
+        id: Option<Uuid>,
+        r: &ResolvedSite,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<Uuid>> {
+        let s = &r.input;
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.pool.begin().await?;
+        let site_id = match id {
+            Some(id) => {
+                let n = sqlx::query(
+                    "UPDATE sites SET kind = ?, name = ?, address = ?, district_id = ?,
+                        parent_id = (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?),
+                        lat = ?, lon = ?, geofence_m = ?, contact = ?, credit_code = ?, external_code = ?,
+                        households = ?, annual_water_m3 = ?, unit_type = ?, updated_at = ?,
+                        source_lat = ?, source_lon = ?, source_system = ?
+                     WHERE id = ?",
+                )
+                .bind(s.kind.as_str())
+                .bind(&s.name)
+                .bind(&s.address)
+                .bind(r.district_id)
+                .bind(&s.parent_code)
+                .bind(s.position.lat)
+                .bind(s.position.lon)
+                .bind(s.geofence_m)
+                .bind(&s.contact)
+                .bind(&s.credit_code)
+                .bind(&s.external_code)
+                .bind(s.households)
+                .bind(s.annual_water_m3)
+                .bind(s.unit_type.map(|u| u.as_str()))
+                .bind(now)
+                .bind(s.source_position.lat)
+                .bind(s.source_position.lon)
+                .bind(s.source_system.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Ok(None);
+                }
+                id
+            }
+            None => {
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO sites (id, kind, name, address, district_id, parent_id, lat, lon, geofence_m, contact,
+                                       credit_code, external_code, households, annual_water_m3, unit_type, active,
+                                       created_at, updated_at, source_lat, source_lon, source_system)
+                     VALUES (?, ?, ?, ?, ?, (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?), ?, ?, ?,
+                             ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                )
+                .bind(id)
+                .bind(s.kind.as_str())
+                .bind(&s.name)
+                .bind(&s.address)
+                .bind(r.district_id)
+                .bind(&s.parent_code)
+                .bind(s.position.lat)
+                .bind(s.position.lon)
+                .bind(s.geofence_m)
+                .bind(&s.contact)
+                .bind(&s.credit_code)
+                .bind(&s.external_code)
+                .bind(s.households)
+                .bind(s.annual_water_m3)
+                .bind(s.unit_type.map(|u| u.as_str()))
+                .bind(now)
+                .bind(now)
+                .bind(s.source_position.lat)
+                .bind(s.source_position.lon)
+                .bind(s.source_system.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                id
+            }
+        };
+        let mut audit = audit.clone();
+        audit.subject = site_id.to_string();
+        audit_tx(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(Some(site_id))
+    }
+
     async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO import_batches (id, created_by, created_at, filename, row_count, status, payload)

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::role::Role;
-use jieshui_app::domain::site::{parse_date, SiteKind};
+use jieshui_app::domain::site::{check_site, parse_date, SiteFields, SiteKind};
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::site::{RowProblem, Title, TitleLevel, YearlyStats};
 use jieshui_app::model::CurrentUser;
@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/sites/{id}/reopen", post(reopen))
         .route("/admin/sites/{id}/titles", post(add_title))
         .route("/admin/sites/stats", post(save_stats))
+        .route("/admin/sites/new", post(create_site))
+        .route("/admin/sites/{id}/edit", post(edit_site))
 }
 
 /// The access layer already refused other roles; this is the handler's own check, and its actor.
@@ -517,5 +519,106 @@ mod tests {
     #[test]
     fn message_codes_are_variant_names() {
         assert_eq!(msg_code(Msg::DateInvalid), "DateInvalid");
+    }
+}
+
+async fn create_site(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Form(f): Form<SiteFields>,
+) -> Response {
+    save_site(state, info, None, f).await
+}
+
+async fn edit_site(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<Uuid>,
+    Form(f): Form<SiteFields>,
+) -> Response {
+    save_site(state, info, Some(id), f).await
+}
+
+/// Checks one site from the form and saves it; a refusal goes back to the form with what was typed
+/// and every problem, so nothing has to be typed twice.
+async fn save_site(
+    state: AppState,
+    info: RequestInfo,
+    id: Option<Uuid>,
+    mut f: SiteFields,
+) -> Response {
+    let actor = match admin(&info) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
+    if id.is_none() && f.external_code.trim().is_empty() {
+        // Sites entered by hand need a stable code too, so a later spreadsheet can update them.
+        f.external_code = format!("M{}", &Uuid::now_v7().simple().to_string()[..12]).to_uppercase();
+    }
+    let districts = match state.store.list_districts().await {
+        Ok(d) => d,
+        Err(e) => return internal(e),
+    };
+    let codes = match state.store.site_codes().await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let d = f.district.trim();
+    let district_id = districts
+        .iter()
+        .find(|x| x.code == d || x.name == d || x.id.to_string() == d)
+        .map(|x| x.id);
+    let mut problems: Vec<(&'static str, Msg)> = Vec::new();
+    if district_id.is_none() && !d.is_empty() {
+        problems.push(("district", Msg::DistrictUnknown));
+    }
+    let checked = check_site(&f);
+    if let Err(ps) = &checked {
+        problems.extend(ps.iter().map(|p| (p.field, p.msg)));
+    }
+    let parent = f.parent_code.trim();
+    if !parent.is_empty() && !codes.contains(&("venue".to_string(), parent.to_string())) {
+        problems.push(("parent_code", Msg::ParentUnknown));
+    }
+    let back = |problems: &[(&str, Msg)], f: &SiteFields| -> Response {
+        let list: Vec<String> = problems
+            .iter()
+            .map(|(field, m)| format!("{field}:{}", msg_code(*m)))
+            .collect();
+        let form = serde_urlencoded::to_string(f).unwrap_or_default();
+        let base = match id {
+            Some(id) => format!("/admin/sites/{id}/edit"),
+            None => "/admin/sites/new".to_string(),
+        };
+        Redirect::to(&format!(
+            "{base}?{form}&problems={}",
+            crate::pages_util::urlencode(&list.join(";"))
+        ))
+        .into_response()
+    };
+    let (Ok(input), Some(district_id), true) = (checked, district_id, problems.is_empty()) else {
+        return back(&problems, &f);
+    };
+    let audit = AuditEntry {
+        actor_id: Some(actor.id),
+        action: if id.is_some() {
+            "site_edit"
+        } else {
+            "site_create"
+        },
+        subject: String::new(),
+        detail: serde_json::json!({ "kind": input.kind.as_str(), "external_code": input.external_code }),
+    };
+    match state
+        .store
+        .save_site(id, &ResolvedSite { input, district_id }, &audit)
+        .await
+    {
+        Ok(Some(site)) => Redirect::to(&format!("/admin/sites/{site}?saved=1")).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(crate::db::StoreError::Unique(_)) => {
+            back(&[("external_code", Msg::ExternalCodeTaken)], &f)
+        }
+        Err(e) => internal(e),
     }
 }

@@ -446,82 +446,6 @@ async fn save_stats(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleFormFields {
-        TitleFormFields {
-            level: level.into(),
-            awarded_on: a.into(),
-            document_no: d.into(),
-            valid_until: v.into(),
-        }
-    }
-
-    #[test]
-    fn titles_are_checked_field_by_field() {
-        assert!(check_title(&tf("provincial", "2022-06-30", "鲁节水办〔2022〕3号", "")).is_ok());
-        assert_eq!(
-            check_title(&tf("county", "2022-06-30", "x", ""))
-                .err()
-                .map(|e| e.0),
-            Some("level")
-        );
-        assert_eq!(
-            check_title(&tf("city", "2022-02-30", "x", ""))
-                .err()
-                .map(|e| e.0),
-            Some("awarded_on")
-        );
-        assert_eq!(
-            check_title(&tf("city", "2022-06-30", " ", ""))
-                .err()
-                .map(|e| e.0),
-            Some("document_no")
-        );
-        assert_eq!(
-            check_title(&tf("city", "2022-06-30", "x", "2021-01-01")).err(),
-            Some(("valid_until", Msg::ValidUntilBeforeAward))
-        );
-    }
-
-    #[test]
-    fn stats_need_sources_for_their_figures() {
-        let f = StatsForm {
-            year: "2024".into(),
-            urban_households: "412,000".into(),
-            urban_households_source: "".into(),
-            nonres_water_m3: "".into(),
-            nonres_water_source: "".into(),
-            industrial_water_m3: "".into(),
-            industrial_water_source: "".into(),
-        };
-        assert_eq!(
-            check_stats(&f).err(),
-            Some(("urban_households", Msg::SourceRequired))
-        );
-        let f = StatsForm {
-            urban_households_source: "2024 年统计年鉴".into(),
-            ..f
-        };
-        assert_eq!(
-            check_stats(&f).map(|s| s.urban_households).ok(),
-            Some(Some(412_000))
-        );
-        let f = StatsForm {
-            year: "1999".into(),
-            ..f
-        };
-        assert_eq!(check_stats(&f).err().map(|e| e.0), Some("year"));
-    }
-
-    #[test]
-    fn message_codes_are_variant_names() {
-        assert_eq!(msg_code(Msg::DateInvalid), "DateInvalid");
-    }
-}
-
 async fn create_site(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
@@ -620,5 +544,81 @@ async fn save_site(
             back(&[("external_code", Msg::ExternalCodeTaken)], &f)
         }
         Err(e) => internal(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleFormFields {
+        TitleFormFields {
+            level: level.into(),
+            awarded_on: a.into(),
+            document_no: d.into(),
+            valid_until: v.into(),
+        }
+    }
+
+    #[test]
+    fn titles_are_checked_field_by_field() {
+        assert!(check_title(&tf("provincial", "2022-06-30", "鲁节水办〔2022〕3号", "")).is_ok());
+        assert_eq!(
+            check_title(&tf("county", "2022-06-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("level")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-02-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("awarded_on")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-06-30", " ", ""))
+                .err()
+                .map(|e| e.0),
+            Some("document_no")
+        );
+        assert_eq!(
+            check_title(&tf("city", "2022-06-30", "x", "2021-01-01")).err(),
+            Some(("valid_until", Msg::ValidUntilBeforeAward))
+        );
+    }
+
+    #[test]
+    fn stats_need_sources_for_their_figures() {
+        let f = StatsForm {
+            year: "2024".into(),
+            urban_households: "412,000".into(),
+            urban_households_source: "".into(),
+            nonres_water_m3: "".into(),
+            nonres_water_source: "".into(),
+            industrial_water_m3: "".into(),
+            industrial_water_source: "".into(),
+        };
+        assert_eq!(
+            check_stats(&f).err(),
+            Some(("urban_households", Msg::SourceRequired))
+        );
+        let f = StatsForm {
+            urban_households_source: "2024 年统计年鉴".into(),
+            ..f
+        };
+        assert_eq!(
+            check_stats(&f).map(|s| s.urban_households).ok(),
+            Some(Some(412_000))
+        );
+        let f = StatsForm {
+            year: "1999".into(),
+            ..f
+        };
+        assert_eq!(check_stats(&f).err().map(|e| e.0), Some("year"));
+    }
+
+    #[test]
+    fn message_codes_are_variant_names() {
+        assert_eq!(msg_code(Msg::DateInvalid), "DateInvalid");
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod db;
+pub mod evidence;
 pub mod pages_util;
 pub mod registry;
 pub mod seed;

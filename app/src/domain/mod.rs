@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod evidence;
 pub mod geo;
 pub mod role;
 pub mod site;

@@ -1,0 +1,434 @@
+//! Rules about photo evidence that need no IO: what kind of image a file is by its first bytes, whether
+//! its pixel size is safe to decode, and the integrity flags a supervisor sees. Flags never block an
+//! inspector; they tell a reviewer what to look at. Every threshold is a setting.
+
+use super::geo::{distance_m, LatLon};
+use serde::{Deserialize, Serialize};
+
+/// Image formats recognised by their bytes, never by the file name or the declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    Webp,
+    /// iPhone photos. Stored as evidence with a "no preview" state when they cannot be decoded here.
+    Heic,
+}
+
+impl ImageKind {
+    pub fn sniff(head: &[u8]) -> Option<ImageKind> {
+        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Some(ImageKind::Jpeg);
+        }
+        if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return Some(ImageKind::Png);
+        }
+        if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+            return Some(ImageKind::Webp);
+        }
+        // ISO BMFF: a `ftyp` box whose brand is one of the HEIF image brands.
+        if head.len() >= 12 && &head[4..8] == b"ftyp" {
+            let brand = &head[8..12];
+            if [
+                b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+            ]
+            .iter()
+            .any(|b| brand == *b)
+            {
+                return Some(ImageKind::Heic);
+            }
+        }
+        None
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "image/jpeg",
+            ImageKind::Png => "image/png",
+            ImageKind::Webp => "image/webp",
+            ImageKind::Heic => "image/heic",
+        }
+    }
+}
+
+/// Limits that keep a hostile or broken file from exhausting the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodeLimits {
+    pub max_width: u32,
+    pub max_height: u32,
+    /// Width × height. 50 MP covers every phone camera sold today, at ~200 MB of RGBA while decoding.
+    pub max_pixels: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_width: 16_384,
+            max_height: 16_384,
+            max_pixels: 50_000_000,
+        }
+    }
+}
+
+impl DecodeLimits {
+    /// Checked from the header, before a single pixel is decoded.
+    pub fn allows(&self, width: u32, height: u32) -> bool {
+        width > 0
+            && height > 0
+            && width <= self.max_width
+            && height <= self.max_height
+            && u64::from(width) * u64::from(height) <= self.max_pixels
+    }
+}
+
+/// Thresholds of the integrity flags (settings, with these defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FlagPolicy {
+    /// A fix less accurate than this is flagged.
+    pub max_accuracy_m: f64,
+    /// EXIF and device positions further apart than this are flagged.
+    pub max_exif_device_gap_m: f64,
+    /// EXIF time further than this from the capture time (or the receipt time) is flagged.
+    pub max_time_skew_secs: i64,
+}
+
+impl Default for FlagPolicy {
+    fn default() -> Self {
+        FlagPolicy {
+            max_accuracy_m: 100.0,
+            max_exif_device_gap_m: 200.0,
+            max_time_skew_secs: 10 * 60,
+        }
+    }
+}
+
+/// What is known about one photo when its flags are computed. Times are Unix seconds (UTC).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhotoFacts {
+    pub device_position: Option<LatLon>,
+    pub device_accuracy_m: Option<f64>,
+    pub exif_position: Option<LatLon>,
+    /// EXIF time taken, as Unix seconds.
+    pub exif_taken_at: Option<i64>,
+    /// True when the EXIF time carried no UTC offset and Asia/Shanghai (UTC+8) was assumed; the viewer
+    /// says so next to the time.
+    pub exif_time_assumed_offset: bool,
+    pub captured_at: Option<i64>,
+    pub received_at: i64,
+    pub software: Option<String>,
+    /// Other inspections that already hold a photo with the same SHA-256.
+    pub same_hash_elsewhere: u32,
+}
+
+/// The site the photo's inspection is about.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SiteFence {
+    pub position: LatLon,
+    pub radius_m: f64,
+}
+
+/// One reason for a supervisor to look twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "flag", rename_all = "snake_case")]
+pub enum Flag {
+    NoPosition,
+    PoorAccuracy { accuracy_m: f64 },
+    DeviceFarFromSite { distance_m: f64 },
+    ExifFarFromSite { distance_m: f64 },
+    ExifDeviceDisagree { distance_m: f64 },
+    ExifTimeFarFromCapture { skew_secs: i64 },
+    ExifTimeFarFromReceipt { skew_secs: i64 },
+    DuplicateElsewhere { inspections: u32 },
+    EditedWith { software: String },
+}
+
+/// Software names that mean a photo went through an editor, not straight from a camera. Camera
+/// firmware versions (e.g. "HDR+ 1.0", "14.2.1") are not editors.
+const EDITORS: &[&str] = &[
+    "photoshop",
+    "lightroom",
+    "gimp",
+    "snapseed",
+    "美图",
+    "meitu",
+    "picsart",
+    "pixlr",
+    "affinity",
+    "acdsee",
+    "paint.net",
+    "facetune",
+    "vsco",
+    "醒图",
+    "photoscape",
+    "darktable",
+    "capture one",
+];
+
+pub fn is_editor(software: &str) -> bool {
+    let s = software.to_lowercase();
+    EDITORS.iter().any(|e| s.contains(e))
+}
+
+/// Every flag that applies, in a stable order.
+pub fn flags(p: &PhotoFacts, site: Option<SiteFence>, policy: &FlagPolicy) -> Vec<Flag> {
+    let mut out = Vec::new();
+    if p.device_position.is_none() && p.exif_position.is_none() {
+        out.push(Flag::NoPosition);
+    }
+    if let Some(acc) = p.device_accuracy_m.filter(|a| *a > policy.max_accuracy_m) {
+        out.push(Flag::PoorAccuracy { accuracy_m: acc });
+    }
+    if let Some(site) = site {
+        if let Some(d) = p
+            .device_position
+            .map(|pos| distance_m(pos, site.position))
+            .filter(|d| *d > site.radius_m)
+        {
+            out.push(Flag::DeviceFarFromSite { distance_m: d });
+        }
+        if let Some(d) = p
+            .exif_position
+            .map(|pos| distance_m(pos, site.position))
+            .filter(|d| *d > site.radius_m)
+        {
+            out.push(Flag::ExifFarFromSite { distance_m: d });
+        }
+    }
+    if let (Some(e), Some(d)) = (p.exif_position, p.device_position) {
+        let gap = distance_m(e, d);
+        if gap > policy.max_exif_device_gap_m {
+            out.push(Flag::ExifDeviceDisagree { distance_m: gap });
+        }
+    }
+    if let Some(taken) = p.exif_taken_at {
+        if let Some(cap) = p.captured_at {
+            let skew = (taken - cap).abs();
+            if skew > policy.max_time_skew_secs {
+                out.push(Flag::ExifTimeFarFromCapture { skew_secs: skew });
+            }
+        }
+        // A photo taken long before it reached the server may be fine (offline all day) but is worth a
+        // look; a photo "taken" after it arrived is always wrong. Both are reported with their size.
+        let skew = p.received_at - taken;
+        if skew < -policy.max_time_skew_secs || skew > 24 * 3600 {
+            out.push(Flag::ExifTimeFarFromReceipt { skew_secs: skew });
+        }
+    }
+    if p.same_hash_elsewhere > 0 {
+        out.push(Flag::DuplicateElsewhere {
+            inspections: p.same_hash_elsewhere,
+        });
+    }
+    if let Some(sw) = p.software.as_deref().filter(|s| is_editor(s)) {
+        out.push(Flag::EditedWith {
+            software: sw.to_string(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: LatLon = LatLon::new(36.4603, 115.9706);
+    const T: i64 = 1_764_400_000;
+
+    fn at_shop() -> PhotoFacts {
+        PhotoFacts {
+            device_position: Some(LatLon::new(36.46031, 115.97061)),
+            device_accuracy_m: Some(8.0),
+            exif_position: Some(LatLon::new(36.46029, 115.97058)),
+            exif_taken_at: Some(T - 5),
+            captured_at: Some(T),
+            received_at: T + 30,
+            software: Some("HDR+ 1.0.540104767zd".into()),
+            ..PhotoFacts::default()
+        }
+    }
+
+    fn fence() -> Option<SiteFence> {
+        Some(SiteFence {
+            position: SHOP,
+            radius_m: 150.0,
+        })
+    }
+
+    #[test]
+    fn a_clean_photo_has_no_flags() {
+        assert_eq!(flags(&at_shop(), fence(), &FlagPolicy::default()), vec![]);
+    }
+
+    #[test]
+    fn no_position_at_all() {
+        let p = PhotoFacts {
+            device_position: None,
+            exif_position: None,
+            device_accuracy_m: None,
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, fence(), &FlagPolicy::default()),
+            vec![Flag::NoPosition]
+        );
+        // One of the two is enough.
+        let p = PhotoFacts {
+            device_position: None,
+            device_accuracy_m: None,
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, fence(), &FlagPolicy::default()), vec![]);
+    }
+
+    #[test]
+    fn accuracy_threshold_is_exclusive() {
+        let p = PhotoFacts {
+            device_accuracy_m: Some(100.0),
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, fence(), &FlagPolicy::default()), vec![]);
+        let p = PhotoFacts {
+            device_accuracy_m: Some(100.5),
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, fence(), &FlagPolicy::default()),
+            vec![Flag::PoorAccuracy { accuracy_m: 100.5 }]
+        );
+    }
+
+    #[test]
+    fn far_from_the_site_shows_the_distance() {
+        // About 2 km north of the shop, both the phone and the camera agree.
+        let far = LatLon::new(36.4783, 115.9706);
+        let p = PhotoFacts {
+            device_position: Some(far),
+            exif_position: Some(far),
+            ..at_shop()
+        };
+        let f = flags(&p, fence(), &FlagPolicy::default());
+        match f.as_slice() {
+            [Flag::DeviceFarFromSite { distance_m: a }, Flag::ExifFarFromSite { distance_m: b }] => {
+                assert!((1990.0..2015.0).contains(a), "{a}");
+                assert!((a - b).abs() < 1e-6);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without a known site, no distance flags.
+        assert_eq!(flags(&p, None, &FlagPolicy::default()), vec![]);
+    }
+
+    #[test]
+    fn exif_and_device_positions_disagreeing() {
+        let p = PhotoFacts {
+            exif_position: Some(LatLon::new(36.4633, 115.9706)),
+            ..at_shop()
+        };
+        let f = flags(&p, None, &FlagPolicy::default());
+        assert!(
+            matches!(f.as_slice(), [Flag::ExifDeviceDisagree { distance_m }] if *distance_m > 300.0),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn times_far_apart() {
+        let policy = FlagPolicy::default();
+        let p = PhotoFacts {
+            exif_taken_at: Some(T - 601),
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, None, &policy),
+            vec![Flag::ExifTimeFarFromCapture { skew_secs: 601 }]
+        );
+        let p = PhotoFacts {
+            exif_taken_at: Some(T - 600),
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, None, &policy), vec![]);
+        // Taken a week ago: far from both capture and receipt.
+        let p = PhotoFacts {
+            exif_taken_at: Some(T - 7 * 86_400),
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, None, &policy).len(), 2);
+        // Offline all morning, uploaded at noon: not a receipt flag.
+        let p = PhotoFacts {
+            captured_at: None,
+            received_at: T + 4 * 3600,
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, None, &policy), vec![]);
+        // "Taken" in the future of its own arrival.
+        let p = PhotoFacts {
+            captured_at: None,
+            exif_taken_at: Some(T + 3600),
+            received_at: T,
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, None, &policy),
+            vec![Flag::ExifTimeFarFromReceipt { skew_secs: -3600 }]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_editors() {
+        let p = PhotoFacts {
+            same_hash_elsewhere: 2,
+            software: Some("Adobe Photoshop 25.1 (Windows)".into()),
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, None, &FlagPolicy::default()),
+            vec![
+                Flag::DuplicateElsewhere { inspections: 2 },
+                Flag::EditedWith {
+                    software: "Adobe Photoshop 25.1 (Windows)".into()
+                }
+            ]
+        );
+        assert!(is_editor("美图秀秀"));
+        assert!(!is_editor("iOS 17.4.1"));
+        assert!(!is_editor("MIUI Camera"));
+    }
+
+    #[test]
+    fn sniffing_goes_by_bytes() {
+        assert_eq!(
+            ImageKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 0]),
+            Some(ImageKind::Jpeg)
+        );
+        assert_eq!(
+            ImageKind::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(ImageKind::Png)
+        );
+        assert_eq!(
+            ImageKind::sniff(b"RIFF\x10\0\0\0WEBPVP8 "),
+            Some(ImageKind::Webp)
+        );
+        assert_eq!(
+            ImageKind::sniff(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            Some(ImageKind::Heic)
+        );
+        assert_eq!(
+            ImageKind::sniff(b"\0\0\0\x18ftypmp42\0\0\0\0"),
+            None,
+            "a video is not a photo"
+        );
+        assert_eq!(ImageKind::sniff(b"hello, this is text"), None);
+        assert_eq!(ImageKind::sniff(b""), None);
+    }
+
+    #[test]
+    fn decode_limits_refuse_bombs_before_decoding() {
+        let l = DecodeLimits::default();
+        assert!(l.allows(4000, 3000));
+        assert!(l.allows(8160, 6120), "a 50 MP phone camera");
+        assert!(!l.allows(30_000, 30_000));
+        assert!(!l.allows(16_385, 10));
+        assert!(!l.allows(0, 100));
+    }
+}

@@ -2,4 +2,5 @@
 //! content-addressed store on disk (temp file → fsync → rename), with a sweep for leftovers of a
 //! crash. The upload route, EXIF, thumbnails and the viewer build on it.
 
+pub mod analyze;
 pub mod store;

@@ -1,0 +1,484 @@
+//! What a photo is: its type by its bytes, its pixel size (checked before decoding), the EXIF facts the
+//! camera wrote (position, time with its offset, orientation, camera, software), and
+//! orientation-corrected JPEG thumbnails. CPU work: call it from `spawn_blocking`, under the decode
+//! semaphore.
+
+use image::{ImageDecoder, ImageReader, Limits};
+use jieshui_app::domain::evidence::{DecodeLimits, ImageKind};
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+
+/// Long edges of the thumbnails made for every photo.
+pub const THUMB_SIZES: [u32; 2] = [320, 1280];
+/// China Standard Time, assumed for an EXIF time written without its offset.
+const ASSUMED_OFFSET_SECS: i32 = 8 * 3600;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExifFacts {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Unix seconds.
+    pub taken_at: Option<i64>,
+    /// As written, e.g. "2026:11:29 10:15:02 +08:00".
+    pub taken_at_text: Option<String>,
+    /// The EXIF time had no offset; UTC+8 was assumed.
+    pub offset_assumed: bool,
+    pub orientation: Option<u16>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub software: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub kind: ImageKind,
+    /// Pixel size as displayed (after orientation); `None` when the format cannot be decoded here.
+    pub size: Option<(u32, u32)>,
+    pub exif: ExifFacts,
+    /// (long edge, JPEG bytes); empty when there is no preview (HEIC).
+    pub thumbs: Vec<(u32, Vec<u8>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error("not a JPEG, PNG, WebP or HEIC image")]
+    NotAnImage,
+    #[error("image of {0}×{1} pixels exceeds the decode limits")]
+    TooLarge(u32, u32),
+    #[error("image data is damaged: {0}")]
+    Corrupt(String),
+}
+
+fn ascii(f: Option<&exif::Field>) -> Option<String> {
+    let f = f?;
+    match &f.value {
+        exif::Value::Ascii(parts) => {
+            let s: String = parts
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let s = s
+                .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                .to_string();
+            (!s.is_empty()).then_some(s)
+        }
+        _ => None,
+    }
+}
+
+fn degrees(f: Option<&exif::Field>, reference: Option<String>, negative: &str) -> Option<f64> {
+    let exif::Value::Rational(r) = &f?.value else {
+        return None;
+    };
+    if r.len() < 3 || r.iter().any(|x| x.denom == 0) {
+        return None;
+    }
+    let v = r[0].to_f64() + r[1].to_f64() / 60.0 + r[2].to_f64() / 3600.0;
+    let v = if reference.as_deref().map(str::trim) == Some(negative) {
+        -v
+    } else {
+        v
+    };
+    v.is_finite().then_some(v)
+}
+
+fn parse_time(text: &str, offset: Option<&str>) -> Option<(i64, bool)> {
+    let fmt = time::macros::format_description!("[year]:[month]:[day] [hour]:[minute]:[second]");
+    let local = time::PrimitiveDateTime::parse(text.trim(), &fmt).ok()?;
+    let parsed = offset.and_then(|o| {
+        let o = o.trim();
+        let sign = match o.as_bytes().first()? {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let (h, m) = o[1..].split_once(':')?;
+        let secs = sign * (h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60);
+        time::UtcOffset::from_whole_seconds(secs).ok()
+    });
+    let (offset, assumed) = match parsed {
+        Some(o) => (o, false),
+        None => (
+            time::UtcOffset::from_whole_seconds(ASSUMED_OFFSET_SECS).ok()?,
+            true,
+        ),
+    };
+    Some((local.assume_offset(offset).unix_timestamp(), assumed))
+}
+
+/// The EXIF facts of any supported container; a file without EXIF gives empty facts.
+pub fn read_exif(bytes: &[u8]) -> ExifFacts {
+    let Ok(ex) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+        return ExifFacts::default();
+    };
+    let get = |t: exif::Tag| ex.get_field(t, exif::In::PRIMARY);
+    let taken_text =
+        ascii(get(exif::Tag::DateTimeOriginal)).or_else(|| ascii(get(exif::Tag::DateTime)));
+    let offset =
+        ascii(get(exif::Tag::OffsetTimeOriginal)).or_else(|| ascii(get(exif::Tag::OffsetTime)));
+    let parsed = taken_text
+        .as_deref()
+        .and_then(|t| parse_time(t, offset.as_deref()));
+    let lat = degrees(
+        get(exif::Tag::GPSLatitude),
+        ascii(get(exif::Tag::GPSLatitudeRef)),
+        "S",
+    )
+    .filter(|v| (-90.0..=90.0).contains(v));
+    let lon = degrees(
+        get(exif::Tag::GPSLongitude),
+        ascii(get(exif::Tag::GPSLongitudeRef)),
+        "W",
+    )
+    .filter(|v| (-180.0..=180.0).contains(v));
+    ExifFacts {
+        // A (0, 0) fix is what some phones write when they had none.
+        lat: lat.filter(|_| !(lat == Some(0.0) && lon == Some(0.0))),
+        lon: lon.filter(|_| !(lat == Some(0.0) && lon == Some(0.0))),
+        taken_at: parsed.map(|p| p.0),
+        taken_at_text: taken_text.map(|t| match &offset {
+            Some(o) => format!("{t} {o}"),
+            None => t,
+        }),
+        offset_assumed: parsed.is_some_and(|p| p.1),
+        orientation: get(exif::Tag::Orientation)
+            .and_then(|f| f.value.get_uint(0))
+            .map(|v| v as u16)
+            .filter(|v| (1..=8).contains(v)),
+        make: ascii(get(exif::Tag::Make)),
+        model: ascii(get(exif::Tag::Model)),
+        software: ascii(get(exif::Tag::Software)),
+    }
+}
+
+fn image_format(kind: ImageKind) -> Option<image::ImageFormat> {
+    match kind {
+        ImageKind::Jpeg => Some(image::ImageFormat::Jpeg),
+        ImageKind::Png => Some(image::ImageFormat::Png),
+        ImageKind::Webp => Some(image::ImageFormat::WebP),
+        ImageKind::Heic => None,
+    }
+}
+
+/// Everything about one photo. Refuses what is not an image, what is too large to decode safely
+/// (checked from the header), and what is damaged.
+pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeError> {
+    let kind = ImageKind::sniff(bytes).ok_or(AnalyzeError::NotAnImage)?;
+    let exif = read_exif(bytes);
+    let Some(format) = image_format(kind) else {
+        // HEIC: kept as evidence (hash, EXIF, position), shown as "no preview".
+        return Ok(Analysis {
+            kind,
+            size: None,
+            exif,
+            thumbs: vec![],
+        });
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut lim = Limits::default();
+    lim.max_image_width = Some(limits.max_width);
+    lim.max_image_height = Some(limits.max_height);
+    lim.max_alloc = Some(limits.max_pixels.saturating_mul(4).saturating_add(64 << 20));
+    reader.limits(lim);
+    let mut decoder = reader.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => AnalyzeError::TooLarge(0, 0),
+        other => AnalyzeError::Corrupt(other.to_string()),
+    })?;
+    let (w, h) = decoder.dimensions();
+    if !limits.allows(w, h) {
+        return Err(AnalyzeError::TooLarge(w, h));
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder)
+        .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+    img.apply_orientation(orientation);
+    let size = (img.width(), img.height());
+    let rgb = image::DynamicImage::ImageRgb8(img.to_rgb8());
+    let mut thumbs = Vec::new();
+    for edge in THUMB_SIZES {
+        let t = if size.0.max(size.1) > edge {
+            rgb.thumbnail(edge, edge)
+        } else {
+            rgb.clone()
+        };
+        let mut out = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
+        t.write_with_encoder(enc)
+            .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+        thumbs.push((edge, out));
+    }
+    Ok(Analysis {
+        kind,
+        size: Some(size),
+        exif,
+        thumbs,
+    })
+}
+
+/// Test and benchmark fixtures: camera-like JPEGs with EXIF written here.
+pub mod fixture {
+    use exif::{Field, In, Rational, Tag, Value};
+
+    pub struct CameraExif<'a> {
+        pub lat: Option<f64>,
+        pub lon: Option<f64>,
+        pub taken: Option<&'a str>,
+        pub offset: Option<&'a str>,
+        pub orientation: u16,
+        pub software: Option<&'a str>,
+    }
+
+    fn dms(v: f64) -> Vec<Rational> {
+        let v = v.abs();
+        let d = v.trunc();
+        let m = ((v - d) * 60.0).trunc();
+        let s = (v - d - m / 60.0) * 3600.0;
+        vec![
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
+            Rational {
+                num: (s * 10_000.0).round() as u32,
+                denom: 10_000,
+            },
+        ]
+    }
+
+    /// A JPEG of `w`×`h` gradient pixels carrying the given EXIF, as a phone camera would write it.
+    pub fn camera_jpeg(w: u32, h: u32, e: &CameraExif) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
+        let mut jpeg = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85);
+        image::DynamicImage::ImageRgb8(img)
+            .write_with_encoder(enc)
+            .expect("encode");
+        let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
+        let mut fields = vec![
+            Field {
+                tag: Tag::Make,
+                ifd_num: In::PRIMARY,
+                value: ascii("HUAWEI"),
+            },
+            Field {
+                tag: Tag::Model,
+                ifd_num: In::PRIMARY,
+                value: ascii("Mate 60"),
+            },
+            Field {
+                tag: Tag::Orientation,
+                ifd_num: In::PRIMARY,
+                value: Value::Short(vec![e.orientation]),
+            },
+        ];
+        if let Some(s) = e.software {
+            fields.push(Field {
+                tag: Tag::Software,
+                ifd_num: In::PRIMARY,
+                value: ascii(s),
+            });
+        }
+        if let Some(t) = e.taken {
+            fields.push(Field {
+                tag: Tag::DateTimeOriginal,
+                ifd_num: In::PRIMARY,
+                value: ascii(t),
+            });
+        }
+        if let Some(o) = e.offset {
+            fields.push(Field {
+                tag: Tag::OffsetTimeOriginal,
+                ifd_num: In::PRIMARY,
+                value: ascii(o),
+            });
+        }
+        if let (Some(lat), Some(lon)) = (e.lat, e.lon) {
+            fields.push(Field {
+                tag: Tag::GPSLatitudeRef,
+                ifd_num: In::PRIMARY,
+                value: ascii(if lat < 0.0 { "S" } else { "N" }),
+            });
+            fields.push(Field {
+                tag: Tag::GPSLatitude,
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(dms(lat)),
+            });
+            fields.push(Field {
+                tag: Tag::GPSLongitudeRef,
+                ifd_num: In::PRIMARY,
+                value: ascii(if lon < 0.0 { "W" } else { "E" }),
+            });
+            fields.push(Field {
+                tag: Tag::GPSLongitude,
+                ifd_num: In::PRIMARY,
+                value: Value::Rational(dms(lon)),
+            });
+        }
+        let mut w = exif::experimental::Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        w.write(&mut tiff, false).expect("exif");
+        let tiff = tiff.into_inner();
+        let mut out = Vec::with_capacity(jpeg.len() + tiff.len() + 10);
+        out.extend_from_slice(&jpeg[..2]);
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+        out.extend_from_slice(b"Exif\0\0");
+        out.extend_from_slice(&tiff);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::{camera_jpeg, CameraExif};
+    use super::*;
+
+    fn exif_at_shop(orientation: u16) -> CameraExif<'static> {
+        CameraExif {
+            lat: Some(36.4603),
+            lon: Some(115.9706),
+            taken: Some("2026:11:29 10:15:02"),
+            offset: Some("+08:00"),
+            orientation,
+            software: None,
+        }
+    }
+
+    #[test]
+    fn camera_facts_are_read() {
+        let jpeg = camera_jpeg(64, 48, &exif_at_shop(1));
+        let a = analyze(&jpeg, &DecodeLimits::default()).expect("analyzed");
+        assert_eq!(a.kind, ImageKind::Jpeg);
+        assert_eq!(a.size, Some((64, 48)));
+        let e = a.exif;
+        assert!((e.lat.unwrap_or_default() - 36.4603).abs() < 1e-6, "{e:?}");
+        assert!((e.lon.unwrap_or_default() - 115.9706).abs() < 1e-6);
+        // 10:15:02 at +08:00 is 02:15:02 UTC.
+        assert_eq!(e.taken_at, Some(1_795_918_502));
+        assert!(!e.offset_assumed);
+        assert_eq!(
+            (e.make.as_deref(), e.model.as_deref()),
+            (Some("HUAWEI"), Some("Mate 60"))
+        );
+        assert_eq!(
+            a.thumbs.iter().map(|t| t.0).collect::<Vec<_>>(),
+            vec![320, 1280]
+        );
+    }
+
+    #[test]
+    fn a_time_without_offset_assumes_china_time() {
+        let e = CameraExif {
+            offset: None,
+            ..exif_at_shop(1)
+        };
+        let facts = read_exif(&camera_jpeg(8, 8, &e));
+        assert_eq!(facts.taken_at, Some(1_795_918_502));
+        assert!(facts.offset_assumed);
+        let e = CameraExif {
+            offset: Some("+00:00"),
+            ..exif_at_shop(1)
+        };
+        assert_eq!(
+            read_exif(&camera_jpeg(8, 8, &e)).taken_at,
+            Some(1_795_918_502 + 8 * 3600)
+        );
+    }
+
+    #[test]
+    fn all_eight_orientations_are_corrected() {
+        for o in 1..=8u16 {
+            let a = analyze(
+                &camera_jpeg(64, 48, &exif_at_shop(o)),
+                &DecodeLimits::default(),
+            )
+            .expect("analyzed");
+            assert_eq!(a.exif.orientation, Some(o));
+            // Orientations 5–8 turn the picture a quarter: a landscape sensor image shows as portrait.
+            let want = if o >= 5 { (48, 64) } else { (64, 48) };
+            assert_eq!(a.size, Some(want), "orientation {o}");
+            let thumb = image::load_from_memory(&a.thumbs[0].1).expect("thumb");
+            assert_eq!(
+                (thumb.width(), thumb.height()),
+                want,
+                "thumbnail of orientation {o}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_sound_image_is_refused() {
+        let l = DecodeLimits::default();
+        assert_eq!(analyze(b"", &l).err(), Some(AnalyzeError::NotAnImage));
+        assert_eq!(
+            analyze(b"just some text, named photo.jpg", &l).err(),
+            Some(AnalyzeError::NotAnImage)
+        );
+        let jpeg = camera_jpeg(64, 48, &exif_at_shop(1));
+        let truncated = &jpeg[..jpeg.len() / 2];
+        assert!(
+            matches!(analyze(truncated, &l), Err(AnalyzeError::Corrupt(_))),
+            "truncated"
+        );
+        let mut corrupt = jpeg.clone();
+        for b in corrupt.iter_mut().skip(400).take(200) {
+            *b = 0xFF;
+        }
+        // Damaged scan data may still decode to garbage pixels; it must never panic or pass silently
+        // as something else.
+        let _ = analyze(&corrupt, &l);
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused_from_the_header() {
+        // A 30,000 × 30,000 PNG header: refused before any pixel is decoded.
+        let mut png = Vec::new();
+        png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&30_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png.extend_from_slice(&(ihdr.len() as u32).to_be_bytes());
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&ihdr);
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        let r = analyze(&png, &DecodeLimits::default());
+        assert!(matches!(r, Err(AnalyzeError::TooLarge(..))), "{r:?}");
+    }
+
+    #[test]
+    fn heic_is_kept_without_preview() {
+        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+        let a = analyze(heic, &DecodeLimits::default()).expect("kept");
+        assert_eq!((a.kind, a.size, a.thumbs.len()), (ImageKind::Heic, None, 0));
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+}

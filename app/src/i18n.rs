@@ -295,6 +295,15 @@ messages! {
     GeofenceHint => "地理围栏半径（米）", "Geofence radius (m)";
     ExternalCodeTaken => "已有同类型的网点使用这个外部编码。", "Another site of this kind already has this external code.";
     FixProblems => "请修改标出的项目：", "Please fix the marked fields:";
+    PhotoNotImage => "不是照片文件：请上传 JPEG、PNG、WebP 或 HEIC 照片。", "Not a photo: upload a JPEG, PNG, WebP or HEIC image.";
+    PhotoEmpty => "照片文件是空的，请重新拍摄。", "The photo file is empty; take it again.";
+    PhotoTooLarge => "照片文件过大。", "The photo file is too large.";
+    PhotoTooManyPixels => "照片像素过大，无法处理。", "The photo has too many pixels to process.";
+    PhotoCorrupt => "照片已损坏或不完整，请重新上传。", "The photo is damaged or incomplete; upload it again.";
+    PhotoIdTaken => "这个照片编号已用于另一张照片。", "This photo id already belongs to another photo.";
+    PhotoBadField => "照片信息有误（编号、位置或时间格式不对）。", "The photo's details are malformed (id, position or time).";
+    InspectionUnknown => "找不到这次检查。", "That inspection does not exist.";
+    SiteUnknown => "找不到该网点。", "That site does not exist.";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

@@ -1,6 +1,7 @@
 //! Settings: defaults, then an optional TOML file, then environment variables. Secrets (the demo
 //! password, a database password inside `DATABASE_URL`) come only from the environment.
 
+use jieshui_app::domain::evidence::{DecodeLimits, FlagPolicy};
 use jieshui_app::domain::throttle::ThrottlePolicy;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -21,6 +22,10 @@ pub struct Config {
     pub session_absolute_hours: i64,
     pub throttle: ThrottlePolicy,
     pub log: String,
+    /// Largest photo file accepted.
+    pub photo_max_bytes: u64,
+    pub decode_limits: DecodeLimits,
+    pub flag_policy: FlagPolicy,
 }
 
 /// What the TOML file may set. Every key is optional.
@@ -65,6 +70,9 @@ impl Default for Config {
             session_absolute_hours: 7 * 24,
             throttle: ThrottlePolicy::default(),
             log: "info,sqlx=warn,tower_http=info".into(),
+            photo_max_bytes: 15 * 1024 * 1024,
+            decode_limits: DecodeLimits::default(),
+            flag_policy: FlagPolicy::default(),
         }
     }
 }
@@ -141,6 +149,18 @@ impl Config {
         }
         if let Some(v) = e("JIESHUI_LOGIN_MAX_DELAY_SECS") {
             c.throttle.max_delay_secs = parse("JIESHUI_LOGIN_MAX_DELAY_SECS", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_PHOTO_MAX_MB") {
+            c.photo_max_bytes = parse::<u64>("JIESHUI_PHOTO_MAX_MB", &v)? * 1024 * 1024;
+        }
+        if let Some(v) = e("JIESHUI_FLAG_MAX_ACCURACY_M") {
+            c.flag_policy.max_accuracy_m = parse("JIESHUI_FLAG_MAX_ACCURACY_M", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_FLAG_MAX_EXIF_DEVICE_GAP_M") {
+            c.flag_policy.max_exif_device_gap_m = parse("JIESHUI_FLAG_MAX_EXIF_DEVICE_GAP_M", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_FLAG_MAX_TIME_SKEW_SECS") {
+            c.flag_policy.max_time_skew_secs = parse("JIESHUI_FLAG_MAX_TIME_SKEW_SECS", &v)?;
         }
         if let Some(v) = e("JIESHUI_LOG").or_else(|| e("RUST_LOG")) {
             c.log = v;

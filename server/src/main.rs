@@ -71,6 +71,15 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     if config.demo {
         seed::seed_demo(&store, &config.demo_password).await?;
     }
+    // Files a crash left between disk and database (see evidence::store) are removed before serving.
+    let photos =
+        jieshui_server::evidence::store::PhotoStore::open(config.data_dir.join("photos")).await?;
+    let swept = photos
+        .sweep(&store.photo_hashes().await?, std::time::Duration::ZERO)
+        .await?;
+    if swept > 0 {
+        tracing::warn!(files = swept, "removed photo files no record refers to");
+    }
     let admins = store.count_active_admins().await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let url = config.public_url.clone();

@@ -21,6 +21,9 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: SharedStore,
+    pub photos: crate::evidence::store::PhotoStore,
+    /// At most one image decode per core at a time: a burst of uploads queues instead of exhausting memory.
+    pub decode_permits: Arc<tokio::sync::Semaphore>,
     pub backend: SharedBackend,
     pub leptos_options: LeptosOptions,
 }
@@ -42,9 +45,15 @@ impl AppState {
         let backend: SharedBackend = Arc::new(ServerBackend {
             store: store.clone(),
         });
+        let photos = crate::evidence::store::PhotoStore::new(config.data_dir.join("photos"));
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         AppState {
             config: Arc::new(config),
             store,
+            photos,
+            decode_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
             backend,
             leptos_options,
         }
@@ -65,6 +74,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(routes::healthz))
         .merge(crate::registry::routes::router())
         .merge(crate::accounts::router())
+        .merge(crate::evidence::routes::router())
         .nest_service("/pkg", pkg_service(&state))
         .leptos_routes_with_context(
             &state,

@@ -182,6 +182,17 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditEntry,
     ) -> StoreResult<CommitOutcome>;
 
+    // Inspections (minimal) and photos
+    /// Creates the inspection unless one with this id exists; returns the stored one either way.
+    async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow>;
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>>;
+    async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>>;
+    /// How many other inspections already hold a photo with this hash.
+    async fn same_hash_elsewhere(&self, sha256: &str, inspection_id: Uuid) -> StoreResult<u32>;
+    /// Inserts; a photo id already taken is `StoreError::Unique("photos_pkey")`.
+    async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()>;
+    async fn photo_hashes(&self) -> StoreResult<HashSet<String>>;
+
     // Yearly statistics
     async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>>;
     async fn upsert_stats(&self, s: &YearlyStats, audit: &AuditEntry) -> StoreResult<()>;
@@ -255,4 +266,35 @@ mod tests {
         );
         assert_eq!(super::redact("sqlite://data/j.db"), "sqlite://data/j.db");
     }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub site_id: Uuid,
+    pub inspector_id: Uuid,
+    pub started_at: OffsetDateTime,
+    pub start: Option<(f64, f64, Option<f64>)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoRow {
+    pub id: Uuid,
+    pub inspection_id: Uuid,
+    pub line_id: Option<Uuid>,
+    pub sha256: String,
+    pub bytes: i64,
+    pub mime: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub exif: serde_json::Value,
+    pub client_exif: serde_json::Value,
+    pub device_lat: Option<f64>,
+    pub device_lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub captured_at: Option<OffsetDateTime>,
+    pub received_at: OffsetDateTime,
+    pub uploaded_by: Uuid,
+    pub flags: serde_json::Value,
 }

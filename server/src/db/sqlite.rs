@@ -24,6 +24,8 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 "users_username_key"
             } else if m.contains("districts.code") {
                 "districts_code_key"
+            } else if m.contains("photos.id") {
+                "photos_pkey"
             } else if m.contains("sites.") {
                 "sites_external_code_key"
             } else {
@@ -857,6 +859,133 @@ impl Store for SqliteStore {
         audit_tx(&mut tx, &audit).await?;
         tx.commit().await?;
         Ok(CommitOutcome::Committed { inserted, updated })
+    }
+
+    async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow> {
+        sqlx::query(
+            "INSERT INTO inspections (id, kind, site_id, inspector_id, started_at, start_lat, start_lon,
+                                      start_accuracy_m, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(i.id)
+        .bind(&i.kind)
+        .bind(i.site_id)
+        .bind(i.inspector_id)
+        .bind(i.started_at)
+        .bind(i.start.map(|s| s.0))
+        .bind(i.start.map(|s| s.1))
+        .bind(i.start.and_then(|s| s.2))
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        self.inspection(i.id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("inspection vanished".into()))
+    }
+
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>> {
+        let r = sqlx::query(
+            "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m
+             FROM inspections WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            let lat: Option<f64> = r.try_get("start_lat")?;
+            let lon: Option<f64> = r.try_get("start_lon")?;
+            let acc: Option<f64> = r.try_get("start_accuracy_m")?;
+            Ok(InspectionRow {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                site_id: r.try_get("site_id")?,
+                inspector_id: r.try_get("inspector_id")?,
+                started_at: r.try_get("started_at")?,
+                start: lat.zip(lon).map(|(a, b)| (a, b, acc)),
+            })
+        })
+        .transpose()
+    }
+
+    async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>> {
+        let r = sqlx::query("SELECT * FROM photos WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| {
+            let json = |c: &str| -> StoreResult<serde_json::Value> {
+                serde_json::from_str(r.try_get::<&str, _>(c)?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
+            Ok(PhotoRow {
+                id: r.try_get("id")?,
+                inspection_id: r.try_get("inspection_id")?,
+                line_id: r.try_get("line_id")?,
+                sha256: r.try_get("sha256")?,
+                bytes: r.try_get("bytes")?,
+                mime: r.try_get("mime")?,
+                width: r.try_get("width")?,
+                height: r.try_get("height")?,
+                exif: json("exif")?,
+                client_exif: json("client_exif")?,
+                device_lat: r.try_get("device_lat")?,
+                device_lon: r.try_get("device_lon")?,
+                accuracy_m: r.try_get("accuracy_m")?,
+                captured_at: r.try_get("captured_at")?,
+                received_at: r.try_get("received_at")?,
+                uploaded_by: r.try_get("uploaded_by")?,
+                flags: json("flags")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn same_hash_elsewhere(&self, sha256: &str, inspection_id: Uuid) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT inspection_id) FROM photos WHERE sha256 = ? AND inspection_id <> ?",
+        )
+        .bind(sha256)
+        .bind(inspection_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO photos (id, inspection_id, line_id, sha256, bytes, mime, width, height, exif, client_exif,
+                                 device_lat, device_lon, accuracy_m, captured_at, received_at, uploaded_by, flags)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id)
+        .bind(p.inspection_id)
+        .bind(p.line_id)
+        .bind(&p.sha256)
+        .bind(p.bytes)
+        .bind(&p.mime)
+        .bind(p.width)
+        .bind(p.height)
+        .bind(p.exif.to_string())
+        .bind(p.client_exif.to_string())
+        .bind(p.device_lat)
+        .bind(p.device_lon)
+        .bind(p.accuracy_m)
+        .bind(p.captured_at)
+        .bind(p.received_at)
+        .bind(p.uploaded_by)
+        .bind(p.flags.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn photo_hashes(&self) -> StoreResult<HashSet<String>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM photos")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>> {

@@ -161,10 +161,43 @@ fn image_format(kind: ImageKind) -> Option<image::ImageFormat> {
     }
 }
 
+/// True when a JPEG's main image data is followed by its end-of-image marker. Walks the segments to
+/// the start of scan first, so the end marker of an EXIF thumbnail does not count; data some phones
+/// append after the image is allowed.
+pub fn jpeg_complete(bytes: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return false;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0xDA {
+            return bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            i += 2;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        i += 2 + len;
+    }
+    false
+}
+
 /// Everything about one photo. Refuses what is not an image, what is too large to decode safely
 /// (checked from the header), and what is damaged.
 pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeError> {
     let kind = ImageKind::sniff(bytes).ok_or(AnalyzeError::NotAnImage)?;
+    if kind == ImageKind::Jpeg && !jpeg_complete(bytes) {
+        // Decoders fill a cut-off scan with grey and carry on; evidence must be whole.
+        return Err(AnalyzeError::Corrupt(
+            "the JPEG ends before its image data does".into(),
+        ));
+    }
     let exif = read_exif(bytes);
     let Some(format) = image_format(kind) else {
         // HEIC: kept as evidence (hash, EXIF, position), shown as "no preview".
@@ -250,6 +283,35 @@ pub mod fixture {
                 denom: 10_000,
             },
         ]
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    /// The start of a PNG that claims `w`×`h` pixels: a valid header and nothing else, which is all a
+    /// decompression bomb needs to be refused on.
+    pub fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend_from_slice(&w.to_be_bytes());
+        chunk.extend_from_slice(&h.to_be_bytes());
+        chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        png
     }
 
     /// A JPEG of `w`×`h` gradient pixels carrying the given EXIF, as a phone camera would write it.
@@ -445,19 +507,21 @@ mod tests {
     #[test]
     fn decompression_bombs_are_refused_from_the_header() {
         // A 30,000 × 30,000 PNG header: refused before any pixel is decoded.
-        let mut png = Vec::new();
-        png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
-        let mut ihdr = Vec::new();
-        ihdr.extend_from_slice(&30_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&30_000u32.to_be_bytes());
-        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-        png.extend_from_slice(&(ihdr.len() as u32).to_be_bytes());
-        let mut chunk = b"IHDR".to_vec();
-        chunk.extend_from_slice(&ihdr);
-        png.extend_from_slice(&chunk);
-        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+        let png = super::fixture::png_header(30_000, 30_000);
         let r = analyze(&png, &DecodeLimits::default());
         assert!(matches!(r, Err(AnalyzeError::TooLarge(..))), "{r:?}");
+    }
+
+    #[test]
+    fn only_whole_jpegs_are_complete() {
+        let jpeg = camera_jpeg(320, 240, &exif_at_shop(1));
+        assert!(jpeg_complete(&jpeg));
+        for cut in [jpeg.len() - 2, jpeg.len() / 2, 300, 10] {
+            assert!(!jpeg_complete(&jpeg[..cut]), "cut at {cut}");
+        }
+        let mut trailer = jpeg.clone();
+        trailer.extend_from_slice(b"SEFHSEFT trailing data some phones add");
+        assert!(jpeg_complete(&trailer));
     }
 
     #[test]
@@ -465,20 +529,5 @@ mod tests {
         let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
         let a = analyze(heic, &DecodeLimits::default()).expect("kept");
         assert_eq!((a.kind, a.size, a.thumbs.len()), (ImageKind::Heic, None, 0));
-    }
-
-    fn crc32(data: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for &b in data {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
     }
 }

@@ -3,4 +3,5 @@
 //! crash. The upload route, EXIF, thumbnails and the viewer build on it.
 
 pub mod analyze;
+pub mod routes;
 pub mod store;

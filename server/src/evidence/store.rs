@@ -46,10 +46,44 @@ fn is_sha256(name: &str) -> bool {
 }
 
 impl PhotoStore {
+    /// The store at `root`; its folders are made on first use.
+    pub fn new(root: impl Into<PathBuf>) -> PhotoStore {
+        PhotoStore { root: root.into() }
+    }
+
     pub async fn open(root: impl Into<PathBuf>) -> std::io::Result<PhotoStore> {
-        let root = root.into();
-        tokio::fs::create_dir_all(root.join("tmp")).await?;
-        Ok(PhotoStore { root })
+        let s = PhotoStore::new(root);
+        tokio::fs::create_dir_all(s.root.join("tmp")).await?;
+        Ok(s)
+    }
+
+    pub fn thumb_path(&self, sha256: &str, edge: u32) -> Option<PathBuf> {
+        is_sha256(sha256).then(|| {
+            self.root
+                .join("thumbs")
+                .join(format!("{sha256}-{edge}.jpg"))
+        })
+    }
+
+    /// Writes a thumbnail (temp → fsync → rename), replacing none that exists.
+    pub async fn put_thumb(&self, sha256: &str, edge: u32, jpeg: &[u8]) -> std::io::Result<()> {
+        let dest = self
+            .thumb_path(sha256, edge)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad hash"))?;
+        if tokio::fs::try_exists(&dest).await? {
+            return Ok(());
+        }
+        tokio::fs::create_dir_all(self.root.join("thumbs")).await?;
+        tokio::fs::create_dir_all(self.root.join("tmp")).await?;
+        let temp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.thumb", uuid::Uuid::now_v7()));
+        let mut f = tokio::fs::File::create(&temp).await?;
+        f.write_all(jpeg).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&temp, &dest).await
     }
 
     pub fn path_for(&self, sha256: &str) -> Option<PathBuf> {
@@ -69,6 +103,7 @@ impl PhotoStore {
         E: std::fmt::Display,
     {
         use futures_util::StreamExt;
+        tokio::fs::create_dir_all(self.root.join("tmp")).await?;
         let temp = self
             .root
             .join("tmp")
@@ -147,6 +182,7 @@ impl PhotoStore {
 fn sweep_blocking(root: &Path, known: &HashSet<String>, grace: Duration) -> std::io::Result<usize> {
     let mut removed = 0;
     let now = SystemTime::now();
+    std::fs::create_dir_all(root.join("tmp"))?;
     for e in std::fs::read_dir(root.join("tmp"))? {
         let e = e?;
         let old = e
@@ -162,7 +198,7 @@ fn sweep_blocking(root: &Path, known: &HashSet<String>, grace: Duration) -> std:
     }
     for a in std::fs::read_dir(root)? {
         let a = a?;
-        if a.file_name() == "tmp" || !a.file_type()?.is_dir() {
+        if a.file_name() == "tmp" || a.file_name() == "thumbs" || !a.file_type()?.is_dir() {
             continue;
         }
         for b in std::fs::read_dir(a.path())? {

@@ -21,9 +21,17 @@ pub struct TestApp {
 }
 
 pub async fn app_with(pool: SqlitePool, f: impl FnOnce(&mut Config)) -> TestApp {
+    // Server errors show up in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("error")
+        .try_init();
     let store: SharedStore = Arc::new(SqliteStore::from_pool(pool));
+    // Each test keeps its files (photos) in a folder of its own.
+    let data_dir = std::env::temp_dir().join(format!("jieshui-test-{}", uuid::Uuid::now_v7()));
     let mut config = Config {
         demo_password: PW.into(),
+        data_dir,
         ..Config::default()
     };
     f(&mut config);

@@ -1,0 +1,488 @@
+//! Photo evidence through the real router: camera-like JPEGs made here, every kind of bad file, the
+//! idempotent retry, integrity flags, and who may see what.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use jieshui_server::evidence::analyze::fixture::{camera_jpeg, CameraExif};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+const SHOP: (f64, f64) = (36.4603, 115.9706); // 恒洁卫浴（金柱店）, geofence 150 m
+
+fn at_shop(orientation: u16) -> CameraExif<'static> {
+    CameraExif {
+        lat: Some(SHOP.0),
+        lon: Some(SHOP.1),
+        taken: Some("2026:11:29 10:15:02"),
+        offset: Some("+08:00"),
+        orientation,
+        software: None,
+    }
+}
+
+struct Upload<'a> {
+    id: Uuid,
+    inspection: Uuid,
+    file: &'a [u8],
+    filename: &'a str,
+    device: Option<(f64, f64, f64)>,
+}
+
+async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
+    let b = "----jieshui-photo-boundary";
+    let mut body = Vec::new();
+    let mut text = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    };
+    text("id", &u.id.to_string());
+    text("inspection_id", &u.inspection.to_string());
+    if let Some((lat, lon, acc)) = u.device {
+        text("lat", &lat.to_string());
+        text("lon", &lon.to_string());
+        text("accuracy_m", &acc.to_string());
+        text("captured_at", "2026-11-29T02:15:10Z");
+    }
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: image/jpeg\r\n\r\n", u.filename)
+            .as_bytes(),
+    );
+    body.extend_from_slice(u.file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    let req = Request::post("/api/photos")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
+async fn start(app: &TestApp, cookie: &str) -> Uuid {
+    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0]
+        .id
+        .to_string();
+    let id = Uuid::now_v7();
+    let r = app
+        .post_form(
+            "/api/inspections",
+            Some(cookie),
+            &[("id", &id.to_string()), ("site_id", &site)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    id
+}
+
+fn json(r: &Resp) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("not JSON: {}", r.body))
+}
+
+async fn photo_count(app: &TestApp) -> usize {
+    let root = app.state.config.data_dir.join("photos");
+    let n = walk(&root);
+    if n > 0 {
+        eprintln!("files: {:?}", list(&root));
+    }
+    n
+}
+
+fn list(p: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(p)
+        .map(|it| {
+            it.filter_map(Result::ok)
+                .flat_map(|e| {
+                    if e.path().is_dir() {
+                        list(&e.path())
+                    } else {
+                        vec![e.path()]
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn walk(p: &std::path::Path) -> usize {
+    std::fs::read_dir(p)
+        .map(|it| {
+            it.filter_map(Result::ok)
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let jpeg = camera_jpeg(640, 480, &at_shop(1));
+    let up = Upload {
+        id: Uuid::now_v7(),
+        inspection: insp,
+        file: &jpeg,
+        filename: "IMG_0001.jpg",
+        device: Some((SHOP.0, SHOP.1, 8.0)),
+    };
+    let r = upload(&app, &inspector, &up).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = json(&r);
+    assert_eq!(v["bytes"], jpeg.len());
+    assert_eq!(
+        (v["width"].as_i64(), v["height"].as_i64()),
+        (Some(640), Some(480))
+    );
+    assert_eq!(v["exif"]["taken_at"], "2026-11-29T02:15:02Z");
+    assert_eq!(v["exif"]["make"], "HUAWEI");
+    assert!((v["exif"]["lat"].as_f64().unwrap_or_default() - SHOP.0).abs() < 1e-6);
+    assert_eq!(
+        v["flags"],
+        serde_json::json!([]),
+        "a clean photo at the shop has no flags"
+    );
+    let sha = v["sha256"].as_str().unwrap_or_default().to_string();
+    assert_eq!(sha.len(), 64);
+
+    // The same upload again (a retry after a dropped connection): 200 and the same record.
+    let again = upload(&app, &inspector, &up).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(json(&again)["sha256"], sha);
+    // The same id with other bytes: refused.
+    let other = camera_jpeg(64, 48, &at_shop(1));
+    let r = upload(&app, &inspector, &Upload { file: &other, ..up }).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(json(&r)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("照片编号"));
+
+    // Served back byte for byte, to the inspector and to a supervisor.
+    let id = up.id;
+    for who in [&inspector, &app.login("supervisor").await] {
+        let o = app
+            .get(&format!("/api/photos/{id}/original"), Some(who))
+            .await;
+        assert_eq!(o.status, StatusCode::OK);
+        assert_eq!(o.headers[header::CONTENT_TYPE], "image/jpeg");
+        assert_eq!(o.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(o.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap_or_default()
+            .contains("immutable"));
+    }
+    let req = Request::get(format!("/api/photos/{id}/original"))
+        .header(header::COOKIE, &inspector)
+        .body(Body::empty())
+        .expect("req");
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .expect("router");
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(bytes.as_ref(), jpeg.as_slice());
+    let t = app
+        .get(&format!("/api/photos/{id}/thumb/320"), Some(&inspector))
+        .await;
+    assert_eq!(t.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/photos/{id}/thumb/999"), Some(&inspector))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Nobody else sees it.
+    assert_eq!(
+        app.get(&format!("/api/photos/{id}/original"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn bad_files_are_refused_in_the_users_language_and_store_nothing(pool: SqlitePool) {
+    let app = app_with(pool, |c| c.photo_max_bytes = 15 * 1024 * 1024).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let jpeg = camera_jpeg(320, 240, &at_shop(1));
+    let png_bomb = jieshui_server::evidence::analyze::fixture::png_header(30_000, 30_000);
+    let big = {
+        let mut b = jpeg.clone();
+        b.resize(16 * 1024 * 1024, 0);
+        b
+    };
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "notes.jpg",
+            b"this is a text file, not a photo".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "不是照片文件",
+        ),
+        (
+            "empty.jpg",
+            vec![],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "照片文件是空的",
+        ),
+        (
+            "half.jpg",
+            jpeg[..jpeg.len() / 2].to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "照片已损坏",
+        ),
+        (
+            "bomb.png",
+            png_bomb,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "像素过大",
+        ),
+        ("huge.jpg", big, StatusCode::PAYLOAD_TOO_LARGE, "过大"),
+    ];
+    for (name, bytes, status, text) in cases {
+        let r = upload(
+            &app,
+            &inspector,
+            &Upload {
+                id: Uuid::now_v7(),
+                inspection: insp,
+                file: &bytes,
+                filename: name,
+                device: None,
+            },
+        )
+        .await;
+        assert_eq!(r.status, status, "{name}: {}", r.body);
+        assert!(
+            json(&r)["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(text),
+            "{name}: {}",
+            r.body
+        );
+    }
+    assert_eq!(photo_count(&app).await, 0, "no file left behind");
+    assert!(
+        app.store.photo_hashes().await.expect("db").is_empty(),
+        "no row written"
+    );
+    // English when the user chose English.
+    let cookie = format!("{inspector}; lang=en");
+    let r = upload(
+        &app,
+        &cookie,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: b"text",
+            filename: "a.jpg",
+            device: None,
+        },
+    )
+    .await;
+    assert!(json(&r)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("Not a photo"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    // Taken about 2 km north of the shop, edited, with a poor fix.
+    let far = CameraExif {
+        lat: Some(36.4783),
+        software: Some("Adobe Photoshop 25.1"),
+        ..at_shop(1)
+    };
+    let jpeg = camera_jpeg(200, 150, &far);
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &jpeg,
+            filename: "x.jpg",
+            device: Some((36.4783, SHOP.1, 250.0)),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let flags = json(&r)["flags"].clone();
+    let names: Vec<&str> = flags
+        .as_array()
+        .expect("flags")
+        .iter()
+        .filter_map(|f| f["flag"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "poor_accuracy",
+            "device_far_from_site",
+            "exif_far_from_site",
+            "edited_with"
+        ],
+        "{flags}"
+    );
+    let d = flags[1]["distance_m"].as_f64().unwrap_or_default();
+    assert!((1950.0..2050.0).contains(&d), "distance shown: {d}");
+    // The same picture in a second inspection is flagged as reused.
+    let insp2 = start(&app, &inspector).await;
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp2,
+            file: &jpeg,
+            filename: "x.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+        },
+    )
+    .await;
+    assert!(
+        json(&r)["flags"]
+            .to_string()
+            .contains("duplicate_elsewhere"),
+        "{}",
+        r.body
+    );
+    // No position anywhere.
+    let bare = camera_jpeg(
+        100,
+        100,
+        &CameraExif {
+            lat: None,
+            lon: None,
+            ..at_shop(1)
+        },
+    );
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &bare,
+            filename: "y.jpg",
+            device: None,
+        },
+    )
+    .await;
+    assert!(
+        json(&r)["flags"].to_string().contains("no_position"),
+        "{}",
+        r.body
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    for o in 1..=8u16 {
+        let jpeg = camera_jpeg(120, 80, &at_shop(o));
+        let r = upload(
+            &app,
+            &inspector,
+            &Upload {
+                id: Uuid::now_v7(),
+                inspection: insp,
+                file: &jpeg,
+                filename: "o.jpg",
+                device: Some((SHOP.0, SHOP.1, 5.0)),
+            },
+        )
+        .await;
+        let v = json(&r);
+        let want = if o >= 5 { (80, 120) } else { (120, 80) };
+        assert_eq!(
+            (v["width"].as_i64(), v["height"].as_i64()),
+            (Some(want.0), Some(want.1)),
+            "orientation {o}"
+        );
+        assert_eq!(v["exif"]["orientation"], o);
+    }
+    let no_tz = camera_jpeg(
+        50,
+        50,
+        &CameraExif {
+            offset: None,
+            ..at_shop(1)
+        },
+    );
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &no_tz,
+            filename: "t.jpg",
+            device: None,
+        },
+    )
+    .await;
+    let v = json(&r);
+    assert_eq!(v["exif"]["offset_assumed"], true);
+    assert_eq!(v["exif"]["taken_at"], "2026-11-29T02:15:02Z");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn only_the_inspector_of_an_inspection_adds_to_it(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let jpeg = camera_jpeg(50, 50, &at_shop(1));
+    let up = Upload {
+        id: Uuid::now_v7(),
+        inspection: insp,
+        file: &jpeg,
+        filename: "a.jpg",
+        device: None,
+    };
+    assert_eq!(
+        upload(&app, "x=y", &up).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for who in ["supervisor", "admin"] {
+        let c = app.login(who).await;
+        assert_eq!(
+            upload(&app, &c, &up).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let unknown = Upload {
+        inspection: Uuid::now_v7(),
+        ..up
+    };
+    assert_eq!(
+        upload(&app, &inspector, &unknown).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(photo_count(&app).await, 0);
+}

@@ -225,24 +225,40 @@ pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeE
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = image::DynamicImage::from_decoder(decoder)
+    let img = image::DynamicImage::from_decoder(decoder)
         .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
-    img.apply_orientation(orientation);
-    let size = (img.width(), img.height());
-    let rgb = image::DynamicImage::ImageRgb8(img.to_rgb8());
+    // Quarter turns swap the displayed width and height.
+    use image::metadata::Orientation as O;
+    let turned = matches!(
+        orientation,
+        O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH
+    );
+    let size = if turned { (h, w) } else { (w, h) };
+    // Shrink first, then turn: rotating a 12 MP frame costs more than the whole thumbnail.
+    // Each smaller thumbnail is made from the next larger one.
+    let mut src = image::DynamicImage::ImageRgb8(img.into_rgb8());
+    let mut oriented_src = false;
     let mut thumbs = Vec::new();
-    for edge in THUMB_SIZES {
-        let t = if size.0.max(size.1) > edge {
-            rgb.thumbnail(edge, edge)
+    let mut edges = THUMB_SIZES;
+    edges.sort_unstable_by(|a, b| b.cmp(a));
+    for edge in edges {
+        let mut t = if src.width().max(src.height()) > edge {
+            src.thumbnail(edge, edge)
         } else {
-            rgb.clone()
+            src.clone()
         };
+        if !oriented_src {
+            t.apply_orientation(orientation);
+        }
         let mut out = Vec::new();
         let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
         t.write_with_encoder(enc)
             .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
         thumbs.push((edge, out));
+        src = t;
+        oriented_src = true;
     }
+    thumbs.sort_by_key(|t| t.0);
     Ok(Analysis {
         kind,
         size: Some(size),

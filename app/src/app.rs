@@ -3,6 +3,7 @@
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::CurrentUser;
+use crate::pages::photo::PhotoPage;
 use crate::pages::sites::{
     ImportBatchPage, ImportPage, SiteDetailPage, SiteFormPage, SitesPage, StatsPage,
 };
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/today") view=TodayPage ssr=SsrMode::Async />
+                <Route path=path!("/photos/:id") view=PhotoPage ssr=SsrMode::Async />
                 <Route path=path!("/checks") view=section(Section::Checks) />
                 <Route path=path!("/sync") view=section(Section::Sync) />
                 <Route path=path!("/review") view=section(Section::Review) />

@@ -47,6 +47,12 @@ pub trait Backend: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<ImportBatchView, AppError>;
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError>;
+    /// A photo and its facts, for whoever may see its inspection.
+    async fn photo_view(
+        &self,
+        actor: &CurrentUser,
+        id: Uuid,
+    ) -> Result<crate::model::evidence::PhotoView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -4,13 +4,16 @@
 use crate::auth::password;
 use crate::db::ResolvedSite;
 use crate::db::{AuditEntry, NewUserRow, SetActive, SharedStore, StoreError};
+use crate::evidence::analyze::ExifFacts;
 use async_trait::async_trait;
 use jieshui_app::backend::Backend;
 use jieshui_app::domain::accounts::check_password;
+use jieshui_app::domain::evidence::Flag;
 use jieshui_app::domain::geo::{distance_m, LatLon};
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::Msg;
+use jieshui_app::model::evidence::PhotoView;
 use jieshui_app::model::site::{
     BatchStatus, ImportBatchView, NearbySite, RowProblem, SiteDetail, SiteFilter, SitePage,
     YearlyStats, SITES_PER_PAGE,
@@ -261,5 +264,66 @@ impl Backend for ServerBackend {
 
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError> {
         self.store.list_stats().await.map_err(store_err)
+    }
+
+    async fn photo_view(&self, actor: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
+        use jieshui_app::domain::role::Role;
+        let p = self
+            .store
+            .photo(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        let i = self
+            .store
+            .inspection(p.inspection_id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        if !(matches!(actor.role, Role::Supervisor | Role::Admin) || i.inspector_id == actor.id) {
+            // Someone else's evidence is not even confirmed to exist.
+            return Err(AppError::NotFound);
+        }
+        let site = self.store.site_detail(i.site_id).await.map_err(store_err)?;
+        let exif: ExifFacts = serde_json::from_value(p.exif.clone()).unwrap_or_default();
+        let shanghai = time::UtcOffset::from_hms(8, 0, 0).map_err(internal)?;
+        let fmt =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let show = |t: time::OffsetDateTime| t.to_offset(shanghai).format(&fmt).unwrap_or_default();
+        let device = p.device_lat.zip(p.device_lon);
+        let exif_pos = exif.lat.zip(exif.lon);
+        let distance = site.as_ref().and_then(|s| {
+            device
+                .or(exif_pos)
+                .map(|(a, b)| distance_m(LatLon::new(a, b), s.summary.position))
+        });
+        let camera = match (exif.make.clone(), exif.model.clone()) {
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            (a, b) => a.or(b),
+        };
+        Ok(PhotoView {
+            id: p.id,
+            inspection_id: p.inspection_id,
+            site_id: i.site_id,
+            site_name: site.map(|s| s.summary.name).unwrap_or_default(),
+            sha256: p.sha256,
+            bytes: p.bytes,
+            mime: p.mime,
+            size: p.width.zip(p.height),
+            taken_at: exif
+                .taken_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .map(show),
+            taken_offset_assumed: exif.offset_assumed,
+            captured_at: p.captured_at.map(show),
+            received_at: show(p.received_at),
+            exif_position: exif_pos,
+            device_position: device,
+            accuracy_m: p.accuracy_m,
+            distance_to_site_m: distance,
+            camera,
+            software: exif.software,
+            flags: serde_json::from_value::<Vec<Flag>>(p.flags).map_err(internal)?,
+        })
     }
 }

@@ -486,3 +486,61 @@ async fn only_the_inspector_of_an_inspection_adds_to_it(pool: SqlitePool) {
     );
     assert_eq!(photo_count(&app).await, 0);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let far = CameraExif {
+        lat: Some(36.4783),
+        ..at_shop(6)
+    };
+    let jpeg = camera_jpeg(300, 200, &far);
+    let id = Uuid::now_v7();
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id,
+            inspection: insp,
+            file: &jpeg,
+            filename: "far.jpg",
+            device: Some((36.4783, SHOP.1, 10.0)),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    for who in [
+        inspector.clone(),
+        app.login("supervisor").await,
+        app.login("admin").await,
+    ] {
+        let page = app.get(&format!("/photos/{id}"), Some(&who)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for text in [
+            "拍摄时手机不在网点范围内",
+            "2.0 公里",
+            "2026-11-29 10:15:02",
+            "HUAWEI Mate 60",
+            "恒洁卫浴（金柱店）",
+            &json(&r)["sha256"].as_str().unwrap_or_default().to_string(),
+        ] {
+            assert!(page.body.contains(text), "{text} missing");
+        }
+    }
+    let r = app
+        .post_form(
+            "/api/get_photo",
+            Some(&inspector),
+            &[("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let anon = app.get(&format!("/photos/{id}"), None).await;
+    assert_eq!(anon.status, StatusCode::SEE_OTHER);
+    let missing = app
+        .get(&format!("/photos/{}", Uuid::now_v7()), Some(&inspector))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -185,3 +185,16 @@ pub async fn list_stats() -> Result<Vec<YearlyStats>, AppError> {
         .await,
     )
 }
+
+/// One photo's facts and integrity flags. Its inspector, supervisors and admins.
+#[server(prefix = "/api", endpoint = "get_photo")]
+pub async fn get_photo(id: String) -> Result<crate::model::evidence::PhotoView, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::signed_in()?;
+            let id = guard::parse_id(&id)?;
+            guard::backend()?.photo_view(&actor, id).await
+        }
+        .await,
+    )
+}

@@ -1,5 +1,6 @@
 //! Wire types shared by the server and the browser.
 
+pub mod evidence;
 pub mod site;
 
 use crate::domain::role::Role;

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod login;
+pub mod photo;
 pub mod section;
 pub mod sites;
 pub mod today;

@@ -511,6 +511,7 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED);
+    let sha = json(&r)["sha256"].as_str().unwrap_or_default().to_string();
     for who in [
         inspector.clone(),
         app.login("supervisor").await,
@@ -524,7 +525,7 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
             "2026-11-29 10:15:02",
             "HUAWEI Mate 60",
             "恒洁卫浴（金柱店）",
-            &json(&r)["sha256"].as_str().unwrap_or_default().to_string(),
+            sha.as_str(),
         ] {
             assert!(page.body.contains(text), "{text} missing");
         }

@@ -3,6 +3,7 @@
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::CurrentUser;
+use crate::pages::inspection::InspectionPage;
 use crate::pages::photo::PhotoPage;
 use crate::pages::sites::{
     ImportBatchPage, ImportPage, SiteDetailPage, SiteFormPage, SitesPage, StatsPage,
@@ -40,11 +41,15 @@ pub fn page_ctx() -> PageCtx {
 
 /// Pages that contain islands. Only these load the browser bundle: every other page is complete as
 /// server-rendered HTML, so a phone downloads no JS or WASM for it (see README, "Bundle budget").
-pub const ISLAND_PAGES: &[&str] = &["/today"];
+/// A trailing `*` matches every path under the prefix.
+pub const ISLAND_PAGES: &[&str] = &["/today", "/checks/*"];
 
 pub fn needs_bundle(path: &str) -> bool {
     let path = path.trim_end_matches('/');
-    ISLAND_PAGES.contains(&path)
+    ISLAND_PAGES.iter().any(|p| match p.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => path == *p,
+    })
 }
 
 fn request_path() -> String {
@@ -98,6 +103,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/today") view=TodayPage ssr=SsrMode::Async />
                 <Route path=path!("/photos/:id") view=PhotoPage ssr=SsrMode::Async />
+                <Route path=path!("/checks/:id") view=InspectionPage ssr=SsrMode::Async />
                 <Route path=path!("/checks") view=section(Section::Checks) />
                 <Route path=path!("/sync") view=section(Section::Sync) />
                 <Route path=path!("/review") view=section(Section::Review) />

@@ -53,6 +53,12 @@ pub trait Backend: Send + Sync + 'static {
         actor: &CurrentUser,
         id: Uuid,
     ) -> Result<crate::model::evidence::PhotoView, AppError>;
+    /// An inspection with its photos, for its inspector (and supervisors, admins).
+    async fn inspection_view(
+        &self,
+        actor: &CurrentUser,
+        id: Uuid,
+    ) -> Result<crate::model::evidence::InspectionView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

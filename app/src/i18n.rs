@@ -330,6 +330,18 @@ messages! {
     NoPreview => "该格式（HEIC）暂无预览，原件已完整保存。", "No preview for this format (HEIC); the original is stored intact.";
     OpenOriginal => "查看原图", "Open the original";
     Unknown => "未知", "unknown";
+    StartCheck => "开始检查", "Start a check";
+    TakePhoto => "拍照", "Take photos";
+    UploadingPhoto => "上传中", "Uploading";
+    UploadedPhoto => "已上传", "Uploaded";
+    UploadFailed => "上传失败：", "Upload failed: ";
+    RetryingUpload => "网络中断，稍后自动重试…", "Connection lost; retrying shortly…";
+    PhotosTitle => "照片", "Photos";
+    NoPhotos => "还没有照片。", "No photos yet.";
+    StartedAt => "开始时间", "Started";
+    ViewPhoto => "查看照片", "View photo";
+    FlagsCount => "项需注意", "to look at";
+    InspectionTitle => "检查", "Check";
     // Validation and errors
     UsernameRequired => "请填写用户名。", "Enter a username.";
     UsernameLength => "用户名长度应为 3–32 个字符。", "A username has 3 to 32 characters.";

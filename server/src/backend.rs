@@ -13,7 +13,7 @@ use jieshui_app::domain::geo::{distance_m, LatLon};
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::Msg;
-use jieshui_app::model::evidence::PhotoView;
+use jieshui_app::model::evidence::{InspectionView, PhotoBrief, PhotoView};
 use jieshui_app::model::site::{
     BatchStatus, ImportBatchView, NearbySite, RowProblem, SiteDetail, SiteFilter, SitePage,
     YearlyStats, SITES_PER_PAGE,
@@ -324,6 +324,47 @@ impl Backend for ServerBackend {
             camera,
             software: exif.software,
             flags: serde_json::from_value::<Vec<Flag>>(p.flags).map_err(internal)?,
+        })
+    }
+
+    async fn inspection_view(
+        &self,
+        actor: &CurrentUser,
+        id: Uuid,
+    ) -> Result<InspectionView, AppError> {
+        use jieshui_app::domain::role::Role;
+        let i = self
+            .store
+            .inspection(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        if !(matches!(actor.role, Role::Supervisor | Role::Admin) || i.inspector_id == actor.id) {
+            return Err(AppError::NotFound);
+        }
+        let site = self
+            .store
+            .site_detail(i.site_id)
+            .await
+            .map_err(store_err)?
+            .ok_or(AppError::NotFound)?;
+        let photos = self.store.inspection_photos(id).await.map_err(store_err)?;
+        let shanghai = time::UtcOffset::from_hms(8, 0, 0).map_err(internal)?;
+        let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        Ok(InspectionView {
+            id,
+            site_id: i.site_id,
+            site_name: site.summary.name,
+            site_address: site.summary.address,
+            started_at: i
+                .started_at
+                .to_offset(shanghai)
+                .format(&fmt)
+                .unwrap_or_default(),
+            photos: photos
+                .into_iter()
+                .map(|(id, preview, flags)| PhotoBrief { id, preview, flags })
+                .collect(),
         })
     }
 }

@@ -198,3 +198,18 @@ pub async fn get_photo(id: String) -> Result<crate::model::evidence::PhotoView, 
         .await,
     )
 }
+
+/// An inspection and its photos.
+#[server(prefix = "/api", endpoint = "get_inspection")]
+pub async fn get_inspection(
+    id: String,
+) -> Result<crate::model::evidence::InspectionView, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::signed_in()?;
+            let id = guard::parse_id(&id)?;
+            guard::backend()?.inspection_view(&actor, id).await
+        }
+        .await,
+    )
+}

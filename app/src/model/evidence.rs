@@ -66,3 +66,21 @@ pub fn flag_text(f: &Flag, lang: Lang) -> String {
         Flag::EditedWith { software } => format!("{}{}", Msg::FlagEdited.text(lang), software),
     }
 }
+
+/// One photo in an inspection's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoBrief {
+    pub id: Uuid,
+    pub preview: bool,
+    pub flags: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionView {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub site_name: String,
+    pub site_address: String,
+    pub started_at: String,
+    pub photos: Vec<PhotoBrief>,
+}

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod error;
+pub mod inspection;
 pub mod login;
 pub mod photo;
 pub mod section;

@@ -109,6 +109,14 @@ pub fn TodayPage() -> impl IntoView {
                                         " " {n.site.district_name.clone()}
                                     </div>
                                     <div class="small">{n.site.address.clone()}</div>
+                                    <form method="post" action="/checks/start" class="start-form">
+                                        <input type="hidden" name="id" value=uuid::Uuid::now_v7().to_string() />
+                                        <input type="hidden" name="site_id" value=n.site.id.to_string() />
+                                        <button type="submit" class="btn"
+                                            aria-label=format!("{} {}", Msg::StartCheck.text(lang), n.site.name)>
+                                            {Msg::StartCheck.text(lang)}
+                                        </button>
+                                    </form>
                                 </li>
                             }).collect_view()}
                         </ol>

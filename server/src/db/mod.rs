@@ -192,6 +192,9 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts; a photo id already taken is `StoreError::Unique("photos_pkey")`.
     async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()>;
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>>;
+    /// (photo id, has a preview, flag count), oldest first.
+    async fn inspection_photos(&self, inspection_id: Uuid)
+        -> StoreResult<Vec<(Uuid, bool, usize)>>;
 
     // Yearly statistics
     async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>>;

@@ -981,6 +981,30 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn inspection_photos(
+        &self,
+        inspection_id: Uuid,
+    ) -> StoreResult<Vec<(Uuid, bool, usize)>> {
+        let rows = sqlx::query(
+            "SELECT id, width, flags FROM photos WHERE inspection_id = ? ORDER BY received_at",
+        )
+        .bind(inspection_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let flags: Vec<serde_json::Value> =
+                    serde_json::from_str(r.try_get::<&str, _>("flags")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get::<Option<i64>, _>("width")?.is_some(),
+                    flags.len(),
+                ))
+            })
+            .collect()
+    }
+
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>> {
         let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM photos")
             .fetch_all(&self.pool)

@@ -33,6 +33,7 @@ use uuid::Uuid;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/inspections", post(start_inspection))
+        .route("/checks/start", post(start_from_form))
         // The file cap is enforced while streaming; this only bounds the whole request.
         .route(
             "/api/photos",
@@ -149,6 +150,22 @@ async fn start_inspection(
             .into_response(),
         Ok(_) => refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, info.lang),
         Err(e) => internal(e),
+    }
+}
+
+/// `POST /checks/start` (plain form from "nearest to me"): starts the inspection and opens it. The id
+/// was put in the form when the page was made, so a resubmitted form opens the same inspection.
+async fn start_from_form(
+    state: State<AppState>,
+    info: Extension<RequestInfo>,
+    form: Form<StartForm>,
+) -> Response {
+    let id = form.id.clone();
+    let r = start_inspection(state, info, form).await;
+    if r.status() == StatusCode::CREATED {
+        axum::response::Redirect::to(&format!("/checks/{}", id.trim())).into_response()
+    } else {
+        r
     }
 }
 

@@ -1,0 +1,328 @@
+//! Inspector: one check at a site. Photos are taken here; each uploads on its own with its progress,
+//! retries by itself after a dropped connection (same id, so never twice), and links to its evidence.
+
+use crate::api::get_inspection;
+use crate::app::PageCtx;
+use crate::components::Layout;
+use crate::domain::role::Section;
+use crate::i18n::{Lang, Msg};
+use crate::pages::sites::error_view;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn InspectionPage() -> impl IntoView {
+    let lang = use_context::<PageCtx>().unwrap_or_default().lang;
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let path = format!("/checks/{id}");
+    let data = Resource::new(|| (), move |_| get_inspection(id.clone()));
+    view! {
+        <Layout current=Some(Section::Checks) path=path>
+            <Title text=Msg::InspectionTitle.text(lang) />
+            <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                {move || data.get().map(|r| match r {
+                    Err(e) => error_view(e, lang),
+                    Ok(i) => view! {
+                        <h1>{i.site_name.clone()}</h1>
+                        <p class="muted small">{i.site_address.clone()} " · " {Msg::StartedAt.text(lang)} " " {i.started_at.clone()}</p>
+                        <section class="card stack" aria-labelledby="capture-h">
+                            <h2 id="capture-h">{Msg::PhotosTitle.text(lang)}</h2>
+                            <PhotoCapture lang inspection_id=i.id.to_string() />
+                            {if i.photos.is_empty() {
+                                view! { <p class="muted">{Msg::NoPhotos.text(lang)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="photo-grid" aria-label=Msg::PhotosTitle.text(lang)>
+                                        {i.photos.iter().map(|p| view! {
+                                            <li>
+                                                <a href=format!("/photos/{}", p.id) aria-label=Msg::ViewPhoto.text(lang)>
+                                                    {if p.preview {
+                                                        view! { <img src=format!("/api/photos/{}/thumb/320", p.id) alt="" /> }.into_any()
+                                                    } else {
+                                                        view! { <span class="no-preview">"HEIC"</span> }.into_any()
+                                                    }}
+                                                </a>
+                                                {(p.flags > 0).then(|| view! {
+                                                    <span class="tag tag-warn">{p.flags} " " {Msg::FlagsCount.text(lang)}</span>
+                                                })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </section>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+/// The state of one photo on its way to the server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadState {
+    Uploading(u8),
+    Retrying,
+    Done(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadItem {
+    /// The photo's id, made on the phone: the list key, and what makes a retry safe.
+    pub key: String,
+    pub name: String,
+    pub state: RwSignal<UploadState>,
+}
+
+/// Camera-first picker; every chosen photo uploads with the phone's position and clock.
+#[island]
+fn PhotoCapture(lang: Lang, inspection_id: String) -> impl IntoView {
+    let items = RwSignal::new(Vec::<UploadItem>::new());
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        capture::start(ev, inspection_id.clone(), items, lang);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&ev, &inspection_id);
+    };
+    view! {
+        <label class="btn btn-primary btn-block file-button">
+            {Msg::TakePhoto.text(lang)}
+            <input type="file" accept="image/*" capture="environment" multiple class="visually-hidden"
+                on:change=on_change />
+        </label>
+        <ul class="upload-list" aria-live="polite">
+            <For each=move || items.get() key=|i| i.key.clone() let:item>
+                <li>
+                    <span class="upload-name">{item.name.clone()}</span>
+                    {move || match item.state.get() {
+                        UploadState::Uploading(p) => view! {
+                            <progress max="100" value=p aria-label=Msg::UploadingPhoto.text(lang)></progress>
+                        }.into_any(),
+                        UploadState::Retrying => view! { <span class="muted">{Msg::RetryingUpload.text(lang)}</span> }.into_any(),
+                        UploadState::Done(id) => view! {
+                            <a href=format!("/photos/{id}")>{Msg::UploadedPhoto.text(lang)}</a>
+                        }.into_any(),
+                        UploadState::Failed(m) => view! {
+                            <span class="alert-inline" role="alert">{Msg::UploadFailed.text(lang)} {m}</span>
+                        }.into_any(),
+                    }}
+                </li>
+            </For>
+        </ul>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod capture {
+    use super::{UploadItem, UploadState};
+    use crate::i18n::{Lang, Msg};
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    /// Position of the phone when the photos were taken: (lat, lon, accuracy).
+    type Fix = Option<(f64, f64, f64)>;
+
+    pub fn start(
+        ev: leptos::ev::Event,
+        inspection: String,
+        items: RwSignal<Vec<UploadItem>>,
+        lang: Lang,
+    ) {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(list) = input.files() else { return };
+        let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        input.set_value("");
+        if files.is_empty() {
+            return;
+        }
+        let captured_at: String = js_sys::Date::new_0().to_iso_string().into();
+        let go = move |fix: Fix| {
+            for file in &files {
+                let id = new_id();
+                let item = UploadItem {
+                    key: id.clone(),
+                    name: file.name(),
+                    state: RwSignal::new(UploadState::Uploading(0)),
+                };
+                items.update(|v| v.push(item.clone()));
+                send(
+                    file.clone(),
+                    id,
+                    inspection.clone(),
+                    fix,
+                    captured_at.clone(),
+                    item.state,
+                    lang,
+                    0,
+                );
+            }
+        };
+        locate(go);
+    }
+
+    /// A UUIDv7 made on the phone, from the browser's clock and random source.
+    fn new_id() -> String {
+        let ms = js_sys::Date::now();
+        let ts = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            (ms / 1000.0) as u64,
+            ((ms % 1000.0) * 1e6) as u32,
+        );
+        uuid::Uuid::new_v7(ts).to_string()
+    }
+
+    fn locate(then: impl FnOnce(Fix) + 'static) {
+        let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
+            then(None);
+            return;
+        };
+        let cell = std::rc::Rc::new(std::cell::RefCell::new(Some(then)));
+        let c2 = cell.clone();
+        let ok = Closure::once_into_js(move |pos: web_sys::Position| {
+            let c = pos.coords();
+            if let Some(f) = cell.borrow_mut().take() {
+                f(Some((c.latitude(), c.longitude(), c.accuracy())));
+            }
+        });
+        let err = Closure::once_into_js(move |_e: web_sys::PositionError| {
+            if let Some(f) = c2.borrow_mut().take() {
+                f(None);
+            }
+        });
+        let opts = web_sys::PositionOptions::new();
+        opts.set_enable_high_accuracy(true);
+        opts.set_timeout(15_000);
+        opts.set_maximum_age(60_000);
+        let _ = geo.get_current_position_with_error_callback_and_options(
+            ok.unchecked_ref(),
+            Some(err.unchecked_ref()),
+            &opts,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        file: web_sys::File,
+        id: String,
+        inspection: String,
+        fix: Fix,
+        captured_at: String,
+        state: RwSignal<UploadState>,
+        lang: Lang,
+        attempt: u32,
+    ) {
+        let fail = move |m: String| state.set(UploadState::Failed(m));
+        let (Ok(xhr), Ok(form)) = (web_sys::XmlHttpRequest::new(), web_sys::FormData::new()) else {
+            fail(Msg::NetworkError.text(lang).into());
+            return;
+        };
+        let _ = form.append_with_str("id", &id);
+        let _ = form.append_with_str("inspection_id", &inspection);
+        if let Some((lat, lon, acc)) = fix {
+            let _ = form.append_with_str("lat", &lat.to_string());
+            let _ = form.append_with_str("lon", &lon.to_string());
+            let _ = form.append_with_str("accuracy_m", &acc.to_string());
+        }
+        let _ = form.append_with_str("captured_at", &captured_at);
+        let _ = form.append_with_blob_and_filename("file", &file, &file.name());
+        if xhr.open_with_async("POST", "/api/photos", true).is_err() {
+            fail(Msg::NetworkError.text(lang).into());
+            return;
+        }
+        if let Ok(up) = xhr.upload() {
+            let progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
+                move |e: web_sys::ProgressEvent| {
+                    if e.length_computable() && e.total() > 0.0 {
+                        // 99 at most until the server has answered.
+                        state.set(UploadState::Uploading(
+                            ((e.loaded() / e.total()) * 99.0) as u8,
+                        ));
+                    }
+                },
+            );
+            up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+            progress.forget();
+        }
+        let x2 = xhr.clone();
+        let done = Closure::once_into_js(move || {
+            let status = x2.status().unwrap_or(0);
+            let text = x2.response_text().ok().flatten().unwrap_or_default();
+            match status {
+                200 | 201 => state.set(UploadState::Done(id)),
+                0 | 502..=504 => {
+                    retry(file, id, inspection, fix, captured_at, state, lang, attempt)
+                }
+                _ => fail(
+                    error_message(&text).unwrap_or_else(|| Msg::BadRequest.text(lang).to_string()),
+                ),
+            }
+        });
+        xhr.set_onloadend(Some(done.unchecked_ref()));
+        if xhr.send_with_opt_form_data(Some(&form)).is_err() {
+            state.set(UploadState::Retrying);
+        }
+    }
+
+    /// The `error` text of the server's JSON refusal. A JSON parser would add more to the bundle than
+    /// the whole upload code; the server writes this field unescaped but for quotes and backslashes.
+    fn error_message(body: &str) -> Option<String> {
+        let start = body.find("\"error\":\"")? + 9;
+        let mut out = String::new();
+        let mut chars = body[start..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => return Some(out),
+                '\\' => out.extend(chars.next()),
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    /// After a dropped connection: wait (2 s, 4 s, 8 s … up to a minute) and send again with the same
+    /// id, which the server treats as the same photo.
+    #[allow(clippy::too_many_arguments)]
+    fn retry(
+        file: web_sys::File,
+        id: String,
+        inspection: String,
+        fix: Fix,
+        captured_at: String,
+        state: RwSignal<UploadState>,
+        lang: Lang,
+        attempt: u32,
+    ) {
+        state.set(UploadState::Retrying);
+        let delay = (2_000i32 << attempt.min(5)).min(60_000);
+        let again = Closure::once_into_js(move || {
+            state.set(UploadState::Uploading(0));
+            send(
+                file,
+                id,
+                inspection,
+                fix,
+                captured_at,
+                state,
+                lang,
+                attempt + 1,
+            );
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                again.unchecked_ref(),
+                delay,
+            );
+        }
+    }
+}

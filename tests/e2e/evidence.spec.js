@@ -1,0 +1,56 @@
+// Photo evidence on a phone: start a check at the shop from "nearest to me", take two photos over a
+// slow uplink, watch them upload, and open the evidence of the one whose GPS says it was taken far away.
+const { test, expect } = require('@playwright/test');
+const path = require('path');
+const { signIn, shot, expectNoHorizontalScroll } = require('./helpers');
+
+const fixture = (name) => path.join(__dirname, '..', 'fixtures', name);
+
+test('an inspector photographs a shop and the far photo is flagged in the viewer', async ({ page }) => {
+  await signIn(page, 'inspector');
+  await page.getByRole('button', { name: '按我的位置排序' }).tap();
+  await expect(page).toHaveURL(/lat=/);
+  await page.getByRole('button', { name: '开始检查 恒洁卫浴（金柱店）' }).tap();
+  await expect(page).toHaveURL(/\/checks\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1, name: '恒洁卫浴（金柱店）' })).toBeVisible();
+
+  // A 750 kbit/s uplink, as on weak 4G: each photo takes a couple of seconds, with visible progress.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 150, downloadThroughput: 1_500_000 / 8, uploadThroughput: 750_000 / 8,
+  });
+  await page.getByLabel('拍照').setInputFiles([fixture('photo-at-shop.jpg'), fixture('photo-far.jpg')]);
+  await expect(page.getByRole('progressbar').first()).toBeVisible();
+  await shot(page, 'uploading');
+  const uploaded = page.getByRole('link', { name: '已上传' });
+  await expect(uploaded).toHaveCount(2, { timeout: 20_000 });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+  await expectNoHorizontalScroll(page);
+
+  // The photos are now part of the check.
+  await page.reload();
+  await expect(page.getByRole('list', { name: '照片' }).getByRole('listitem')).toHaveCount(2);
+  await shot(page, 'inspection');
+
+  // Open each photo; the far one's own GPS puts it about 2 km from the shop, the other's does not.
+  const links = page.getByRole('list', { name: '照片' }).getByRole('link', { name: '查看照片' });
+  const far = [];
+  for (let i = 0; i < 2; i++) {
+    await links.nth(i).tap();
+    await expect(page.getByRole('heading', { level: 1, name: '照片证据' })).toBeVisible();
+    far.push(await page.getByText('照片自带的 GPS 位置不在网点范围内').count());
+    if (far[i] === 0) await page.goBack();
+    else break;
+  }
+  expect(far.filter((n) => n > 0)).toHaveLength(1);
+  const flags = page.getByRole('list', { name: '需要注意' });
+  await expect(flags).toContainText('照片自带的 GPS 位置不在网点范围内');
+  await expect(flags).toContainText(/距网点（米）：(19|20)\d\d/);
+  await expect(page.getByText('HUAWEI Mate 60')).toBeVisible();
+  await expect(page.getByText('2026-11-29 10:15:02')).toBeVisible();
+  await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
+  await expectNoHorizontalScroll(page);
+  await shot(page, 'viewer');
+});

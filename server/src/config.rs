@@ -26,6 +26,9 @@ pub struct Config {
     pub photo_max_bytes: u64,
     pub decode_limits: DecodeLimits,
     pub flag_policy: FlagPolicy,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For`. Off by default, since
+    /// without a proxy any client could write that header and dodge the per-address sign-in limit.
+    pub trust_proxy: bool,
 }
 
 /// What the TOML file may set. Every key is optional.
@@ -44,6 +47,7 @@ struct FileConfig {
     login_base_delay_secs: Option<i64>,
     login_max_delay_secs: Option<i64>,
     log: Option<String>,
+    trust_proxy: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,7 @@ impl Default for Config {
             photo_max_bytes: 15 * 1024 * 1024,
             decode_limits: DecodeLimits::default(),
             flag_policy: FlagPolicy::default(),
+            trust_proxy: false,
         }
     }
 }
@@ -150,6 +155,9 @@ impl Config {
         if let Some(v) = e("JIESHUI_LOGIN_MAX_DELAY_SECS") {
             c.throttle.max_delay_secs = parse("JIESHUI_LOGIN_MAX_DELAY_SECS", &v)?;
         }
+        if let Some(v) = e("JIESHUI_TRUST_PROXY") {
+            c.trust_proxy = parse_bool("JIESHUI_TRUST_PROXY", &v)?;
+        }
         if let Some(v) = e("JIESHUI_PHOTO_MAX_MB") {
             c.photo_max_bytes = parse::<u64>("JIESHUI_PHOTO_MAX_MB", &v)? * 1024 * 1024;
         }
@@ -213,6 +221,9 @@ impl Config {
         }
         if let Some(v) = f.log {
             self.log = v;
+        }
+        if let Some(v) = f.trust_proxy {
+            self.trust_proxy = v;
         }
         Ok(())
     }

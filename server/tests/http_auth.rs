@@ -554,3 +554,27 @@ async fn the_users_page_works_as_plain_forms(pool: SqlitePool) {
         .await;
     assert!(r.location().starts_with("/login?error=bad"));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_forged_forwarded_for_does_not_dodge_the_address_limit(pool: SqlitePool) {
+    let app = app(pool).await;
+    // Five different usernames from "five addresses" — all really from one client.
+    for i in 0..5 {
+        let req = axum::http::Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("10.0.0.{i}"))
+            .body(axum::body::Body::from(format!(
+                "username=nobody{i}&password=wrong-password"
+            )))
+            .expect("request");
+        app.send(req).await;
+    }
+    let r = app
+        .post_form("/login", None, &[("username", "admin"), ("password", PW)])
+        .await;
+    assert!(
+        r.location().starts_with("/login?error=throttled"),
+        "{}",
+        r.location()
+    );
+}

@@ -27,10 +27,12 @@ pub struct LoginForm {
     next: String,
 }
 
-fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> String {
     // Behind a reverse proxy the peer is the proxy; the proxy's X-Forwarded-For names the phone.
+    // Without one, the header is the client's own word and is ignored.
     headers
         .get("x-forwarded-for")
+        .filter(|_| trust_proxy)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(|s| s.trim().to_string())
@@ -95,7 +97,7 @@ pub async fn login(
 ) -> Response {
     let now = OffsetDateTime::now_utc();
     let now_s = now.unix_timestamp();
-    let ip = client_ip(&headers, peer.map(|c| c.0 .0));
+    let ip = client_ip(&headers, peer.map(|c| c.0 .0), state.config.trust_proxy);
     let typed = form.username.trim().to_lowercase();
     let username = normalize_username(&form.username).unwrap_or_else(|_| typed.clone());
     let keys = [format!("u:{username}"), format!("ip:{ip}")];

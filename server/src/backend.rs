@@ -23,6 +23,8 @@ use uuid::Uuid;
 
 pub struct ServerBackend {
     pub store: SharedStore,
+    /// From the config: may inspectors choose photos from the gallery.
+    pub photo_allow_gallery: bool,
 }
 
 /// Logs an unexpected error once, here where it becomes a response, and hands the client only an
@@ -365,6 +367,7 @@ impl Backend for ServerBackend {
                 .into_iter()
                 .map(|(id, preview, flags)| PhotoBrief { id, preview, flags })
                 .collect(),
+            allow_gallery: self.photo_allow_gallery,
         })
     }
 }

@@ -29,6 +29,8 @@ pub struct Config {
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For`. Off by default, since
     /// without a proxy any client could write that header and dodge the per-address sign-in limit.
     pub trust_proxy: bool,
+    /// Let inspectors pick photos from the gallery; off means the picker opens the camera.
+    pub photo_allow_gallery: bool,
 }
 
 /// What the TOML file may set. Every key is optional.
@@ -78,6 +80,7 @@ impl Default for Config {
             decode_limits: DecodeLimits::default(),
             flag_policy: FlagPolicy::default(),
             trust_proxy: false,
+            photo_allow_gallery: false,
         }
     }
 }
@@ -157,6 +160,9 @@ impl Config {
         }
         if let Some(v) = e("JIESHUI_TRUST_PROXY") {
             c.trust_proxy = parse_bool("JIESHUI_TRUST_PROXY", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_PHOTO_ALLOW_GALLERY") {
+            c.photo_allow_gallery = parse_bool("JIESHUI_PHOTO_ALLOW_GALLERY", &v)?;
         }
         if let Some(v) = e("JIESHUI_PHOTO_MAX_MB") {
             c.photo_max_bytes = parse::<u64>("JIESHUI_PHOTO_MAX_MB", &v)? * 1024 * 1024;

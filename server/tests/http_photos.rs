@@ -545,3 +545,20 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_picker_opens_the_camera_unless_the_gallery_is_allowed(pool: SqlitePool) {
+    for (allow, camera) in [(false, true), (true, false)] {
+        let app = app_with(pool.clone(), |c| c.photo_allow_gallery = allow).await;
+        let inspector = app.login("inspector").await;
+        let insp = start(&app, &inspector).await;
+        let page = app.get(&format!("/checks/{insp}"), Some(&inspector)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("accept=\"image/*\""));
+        assert_eq!(
+            page.body.contains("capture=\"environment\""),
+            camera,
+            "allow_gallery={allow}"
+        );
+    }
+}

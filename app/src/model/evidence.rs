@@ -83,4 +83,6 @@ pub struct InspectionView {
     pub site_address: String,
     pub started_at: String,
     pub photos: Vec<PhotoBrief>,
+    /// Whether the picker may offer the gallery (a setting); otherwise it opens the camera.
+    pub allow_gallery: bool,
 }

@@ -31,7 +31,7 @@ pub fn InspectionPage() -> impl IntoView {
                         <p class="muted small">{i.site_address.clone()} " · " {Msg::StartedAt.text(lang)} " " {i.started_at.clone()}</p>
                         <section class="card stack" aria-labelledby="capture-h">
                             <h2 id="capture-h">{Msg::PhotosTitle.text(lang)}</h2>
-                            <PhotoCapture lang inspection_id=i.id.to_string() />
+                            <PhotoCapture lang inspection_id=i.id.to_string() allow_gallery=i.allow_gallery />
                             {if i.photos.is_empty() {
                                 view! { <p class="muted">{Msg::NoPhotos.text(lang)}</p> }.into_any()
                             } else {
@@ -81,7 +81,7 @@ pub struct UploadItem {
 
 /// Camera-first picker; every chosen photo uploads with the phone's position and clock.
 #[island]
-fn PhotoCapture(lang: Lang, inspection_id: String) -> impl IntoView {
+fn PhotoCapture(lang: Lang, inspection_id: String, allow_gallery: bool) -> impl IntoView {
     let items = RwSignal::new(Vec::<UploadItem>::new());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -92,7 +92,7 @@ fn PhotoCapture(lang: Lang, inspection_id: String) -> impl IntoView {
     view! {
         <label class="btn btn-primary btn-block file-button">
             {Msg::TakePhoto.text(lang)}
-            <input type="file" accept="image/*" capture="environment" multiple class="visually-hidden"
+            <input type="file" accept="image/*" capture=(!allow_gallery).then_some("environment") multiple class="visually-hidden"
                 on:change=on_change />
         </label>
         <ul class="upload-list" aria-live="polite">

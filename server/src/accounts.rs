@@ -1,7 +1,7 @@
 //! Form routes of the admin's user page: the same backend calls as the server functions, answered
 //! with a redirect back to the page and its message (post/redirect/get), so the page needs no script.
 
-use crate::pages_util::{msg_code, urlencode};
+use crate::pages_util::{admin, msg_code, urlencode};
 use crate::startup::AppState;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
 use jieshui_app::backend::RequestInfo;
-use jieshui_app::domain::role::Role;
 use jieshui_app::error::AppError;
 use jieshui_app::model::NewUser;
 use serde::Deserialize;
@@ -20,14 +19,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", post(create))
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/active", post(set_active))
-}
-
-fn admin(info: &RequestInfo) -> Result<jieshui_app::model::CurrentUser, StatusCode> {
-    match &info.user {
-        Some(u) if u.role == Role::Admin => Ok(u.clone()),
-        Some(_) => Err(StatusCode::FORBIDDEN),
-        None => Err(StatusCode::UNAUTHORIZED),
-    }
 }
 
 /// Where to send the admin after a failure: the page with the message, the field, and what they

@@ -3,6 +3,7 @@
 use super::password;
 use super::session::{cookie, new_token, secure, set_cookie, token_hash, SESSION_COOKIE};
 use crate::db::{AuditEntry, NewSession};
+use crate::pages_util::internal_page as internal;
 use crate::startup::AppState;
 use axum::extract::{ConnectInfo, Extension, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -50,14 +51,6 @@ fn back_to_form(error: &str, username: &str, next: &str, extra: &str) -> Respons
         url.push_str(&format!("&next={}", urlencode(n)));
     }
     Redirect::to(&url).into_response()
-}
-
-/// A 500 in the house style, for the plain routes (Leptos pages render their own errors). The
-/// cause is logged once, here; the user sees only an incident number to quote.
-fn internal(e: impl std::fmt::Display) -> Response {
-    let incident = uuid::Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "request failed");
-    error_page(Lang::Zh, StatusCode::INTERNAL_SERVER_ERROR, &incident)
 }
 
 pub fn error_page(lang: Lang, status: StatusCode, incident: &str) -> Response {

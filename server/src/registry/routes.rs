@@ -3,6 +3,7 @@
 
 use super::import::{check_table, read_table, template_csv, FileError, MAX_FILE_BYTES};
 use crate::db::{AuditEntry, CommitOutcome, NewBatch, ResolvedSite};
+use crate::pages_util::{admin, internal_page as internal, msg_code};
 use crate::startup::AppState;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -10,11 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use jieshui_app::backend::RequestInfo;
-use jieshui_app::domain::role::Role;
 use jieshui_app::domain::site::{check_site, parse_date, SiteFields, SiteKind};
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::site::{RowProblem, Title, TitleLevel, YearlyStats};
-use jieshui_app::model::CurrentUser;
 use serde::Deserialize;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -33,25 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/sites/stats", post(save_stats))
         .route("/admin/sites/new", post(create_site))
         .route("/admin/sites/{id}/edit", post(edit_site))
-}
-
-/// The access layer already refused other roles; this is the handler's own check, and its actor.
-fn admin(info: &RequestInfo) -> Result<CurrentUser, StatusCode> {
-    match &info.user {
-        Some(u) if u.role == Role::Admin => Ok(u.clone()),
-        Some(_) => Err(StatusCode::FORBIDDEN),
-        None => Err(StatusCode::UNAUTHORIZED),
-    }
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    let incident = Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "registry request failed");
-    crate::auth::routes::error_page(
-        jieshui_app::i18n::Lang::Zh,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        &incident,
-    )
 }
 
 fn file_problem(msg: Msg) -> Vec<RowProblem> {
@@ -250,20 +230,21 @@ async fn reopen(
     set_active(state, info, id, true).await
 }
 
+/// The raw text of a title form.
 #[derive(Deserialize)]
-struct TitleForm {
+pub struct TitleForm {
     #[serde(default)]
-    level: String,
+    pub level: String,
     #[serde(default)]
-    awarded_on: String,
+    pub awarded_on: String,
     #[serde(default)]
-    document_no: String,
+    pub document_no: String,
     #[serde(default)]
-    valid_until: String,
+    pub valid_until: String,
 }
 
 /// Checks a title form; the error names the field and says what is wrong.
-pub fn check_title(f: &TitleFormFields) -> Result<Title, (&'static str, Msg)> {
+pub fn check_title(f: &TitleForm) -> Result<Title, (&'static str, Msg)> {
     let level = TitleLevel::parse(&f.level).ok_or(("level", Msg::TitleLevelUnknown))?;
     let awarded_on = parse_date(&f.awarded_on).ok_or(("awarded_on", Msg::DateInvalid))?;
     let document_no = f.document_no.trim().to_string();
@@ -289,21 +270,6 @@ pub fn check_title(f: &TitleFormFields) -> Result<Title, (&'static str, Msg)> {
     })
 }
 
-/// The raw text of a title form.
-pub struct TitleFormFields {
-    pub level: String,
-    pub awarded_on: String,
-    pub document_no: String,
-    pub valid_until: String,
-}
-
-fn msg_code(m: Msg) -> String {
-    serde_json::to_value(m)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// `POST /admin/sites/{id}/titles`.
 async fn add_title(
     State(state): State<AppState>,
@@ -315,13 +281,7 @@ async fn add_title(
         Ok(a) => a,
         Err(r) => return r.into_response(),
     };
-    let fields = TitleFormFields {
-        level: f.level,
-        awarded_on: f.awarded_on,
-        document_no: f.document_no,
-        valid_until: f.valid_until,
-    };
-    let title = match check_title(&fields) {
+    let title = match check_title(&f) {
         Ok(t) => t,
         Err((field, msg)) => {
             return Redirect::to(&format!(
@@ -551,8 +511,8 @@ async fn save_site(
 mod tests {
     use super::*;
 
-    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleFormFields {
-        TitleFormFields {
+    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleForm {
+        TitleForm {
             level: level.into(),
             awarded_on: a.into(),
             document_no: d.into(),

@@ -233,7 +233,7 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
             .await?;
     }
     for (username, name, role) in DEMO_USERS {
-        let hash = password::hash(demo_password.to_string()).await?;
+        // Hashing is deliberately slow: only hash when a user is new or its password changed.
         match store.user_for_login(username).await? {
             // Keep the demo password in step with DEMO_PASSWORD across runs.
             Some(existing) => {
@@ -244,6 +244,7 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
                         subject: existing.user.id.to_string(),
                         detail: serde_json::json!({}),
                     };
+                    let hash = password::hash(demo_password.to_string()).await?;
                     store.set_password(existing.user.id, &hash, &audit).await?;
                 }
             }
@@ -254,7 +255,7 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
                     display_name: (*name).into(),
                     role: *role,
                     district_id: None,
-                    password_hash: hash,
+                    password_hash: password::hash(demo_password.to_string()).await?,
                 };
                 let audit = AuditEntry {
                     actor_id: None,

@@ -156,16 +156,16 @@ mod capture {
                     state: RwSignal::new(UploadState::Uploading(0)),
                 };
                 items.update(|v| v.push(item.clone()));
-                send(
-                    file.clone(),
+                send(Upload {
+                    file: file.clone(),
                     id,
-                    inspection.clone(),
+                    inspection: inspection.clone(),
                     fix,
-                    captured_at.clone(),
-                    item.state,
+                    captured_at: captured_at.clone(),
+                    state: item.state,
                     lang,
-                    0,
-                );
+                    attempt: 0,
+                });
             }
         };
         locate(go);
@@ -211,8 +211,9 @@ mod capture {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn send(
+    /// One photo on its way: everything a (re)send needs. The id never changes between attempts.
+    #[derive(Clone)]
+    struct Upload {
         file: web_sys::File,
         id: String,
         inspection: String,
@@ -221,21 +222,24 @@ mod capture {
         state: RwSignal<UploadState>,
         lang: Lang,
         attempt: u32,
-    ) {
+    }
+
+    fn send(u: Upload) {
+        let (state, lang) = (u.state, u.lang);
         let fail = move |m: String| state.set(UploadState::Failed(m));
         let (Ok(xhr), Ok(form)) = (web_sys::XmlHttpRequest::new(), web_sys::FormData::new()) else {
             fail(Msg::NetworkError.text(lang).into());
             return;
         };
-        let _ = form.append_with_str("id", &id);
-        let _ = form.append_with_str("inspection_id", &inspection);
-        if let Some((lat, lon, acc)) = fix {
+        let _ = form.append_with_str("id", &u.id);
+        let _ = form.append_with_str("inspection_id", &u.inspection);
+        if let Some((lat, lon, acc)) = u.fix {
             let _ = form.append_with_str("lat", &lat.to_string());
             let _ = form.append_with_str("lon", &lon.to_string());
             let _ = form.append_with_str("accuracy_m", &acc.to_string());
         }
-        let _ = form.append_with_str("captured_at", &captured_at);
-        let _ = form.append_with_blob_and_filename("file", &file, &file.name());
+        let _ = form.append_with_str("captured_at", &u.captured_at);
+        let _ = form.append_with_blob_and_filename("file", &u.file, &u.file.name());
         if xhr.open_with_async("POST", "/api/photos", true).is_err() {
             fail(Msg::NetworkError.text(lang).into());
             return;
@@ -255,14 +259,13 @@ mod capture {
             progress.forget();
         }
         let x2 = xhr.clone();
+        let again = u.clone();
         let done = Closure::once_into_js(move || {
             let status = x2.status().unwrap_or(0);
             let text = x2.response_text().ok().flatten().unwrap_or_default();
             match status {
-                200 | 201 => state.set(UploadState::Done(id)),
-                0 | 502..=504 => {
-                    retry(file, id, inspection, fix, captured_at, state, lang, attempt)
-                }
+                200 | 201 => state.set(UploadState::Done(again.id)),
+                0 | 502..=504 => retry(again),
                 _ => fail(
                     error_message(&text).unwrap_or_else(|| Msg::BadRequest.text(lang).to_string()),
                 ),
@@ -270,7 +273,7 @@ mod capture {
         });
         xhr.set_onloadend(Some(done.unchecked_ref()));
         if xhr.send_with_opt_form_data(Some(&form)).is_err() {
-            state.set(UploadState::Retrying);
+            retry(u);
         }
     }
 
@@ -292,31 +295,15 @@ mod capture {
 
     /// After a dropped connection: wait (2 s, 4 s, 8 s … up to a minute) and send again with the same
     /// id, which the server treats as the same photo.
-    #[allow(clippy::too_many_arguments)]
-    fn retry(
-        file: web_sys::File,
-        id: String,
-        inspection: String,
-        fix: Fix,
-        captured_at: String,
-        state: RwSignal<UploadState>,
-        lang: Lang,
-        attempt: u32,
-    ) {
-        state.set(UploadState::Retrying);
-        let delay = (2_000i32 << attempt.min(5)).min(60_000);
+    fn retry(u: Upload) {
+        u.state.set(UploadState::Retrying);
+        let delay = (2_000i32 << u.attempt.min(5)).min(60_000);
         let again = Closure::once_into_js(move || {
-            state.set(UploadState::Uploading(0));
-            send(
-                file,
-                id,
-                inspection,
-                fix,
-                captured_at,
-                state,
-                lang,
-                attempt + 1,
-            );
+            u.state.set(UploadState::Uploading(0));
+            send(Upload {
+                attempt: u.attempt + 1,
+                ..u
+            });
         });
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(

@@ -50,6 +50,9 @@ macro_rules! messages {
         pub enum Msg { $($name,)* }
 
         impl Msg {
+            /// Inlined in the browser build, so an island's constant messages fold to their two
+            /// strings and the other few hundred stay out of the bundle.
+            #[cfg_attr(feature = "hydrate", inline(always))]
             pub fn text(self, lang: Lang) -> &'static str {
                 match (self, lang) {
                     $((Msg::$name, Lang::Zh) => $zh, (Msg::$name, Lang::En) => $en,)*
@@ -315,6 +318,7 @@ messages! {
     FlagEdited => "照片经过编辑软件处理：", "Edited with: ";
     PhotoTitle => "照片证据", "Photo evidence";
     TakenAt => "拍摄时间（照片记录）", "Taken (from the photo)";
+    ExifFromPhone => "照片记录（拍摄时间、GPS、相机）由手机在压缩前从原图读取；服务器保存的是压缩后的照片。", "The photo's own facts (time taken, GPS, camera) were read by the phone from the original before it was downscaled; the server keeps the downscaled copy.";
     OffsetAssumed => "（照片未记录时区，按北京时间）", "(no time zone in the photo; China time assumed)";
     CapturedAt => "拍摄时间（手机记录）", "Captured (phone clock)";
     ReceivedAt => "服务器收到时间", "Received by the server";
@@ -332,6 +336,7 @@ messages! {
     Unknown => "未知", "unknown";
     StartCheck => "开始检查", "Start a check";
     TakePhoto => "拍照", "Take photos";
+    PreparingPhoto => "正在压缩照片…", "Preparing the photo…";
     UploadingPhoto => "上传中", "Uploading";
     UploadedPhoto => "已上传", "Uploaded";
     UploadFailed => "上传失败：", "Upload failed: ";

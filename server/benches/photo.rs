@@ -5,9 +5,9 @@
 
 use jieshui_app::domain::evidence::DecodeLimits;
 use jieshui_server::evidence::analyze::analyze;
-use jieshui_server::evidence::analyze::fixture::{camera_jpeg, CameraExif};
+use jieshui_server::evidence::analyze::fixture::{textured_jpeg, with_exif, CameraExif};
 use jieshui_server::evidence::store::PhotoStore;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -41,9 +41,9 @@ async fn run(
         orientation: 6,
         software: None,
     };
-    let jpeg = camera_jpeg(w, h, &exif);
+    let jpeg = with_exif(&textured_jpeg(w, h), &exif);
     let limits = DecodeLimits::default();
-    let mut total = std::time::Duration::ZERO;
+    let (mut receive, mut decode, mut store_t) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for i in 0..rounds {
         // Make each round's bytes unique so the store really writes.
         let mut bytes = jpeg.clone();
@@ -55,17 +55,27 @@ async fn run(
                 64 << 20,
             )
             .await?;
+        let t1 = Instant::now();
         let a = analyze(&bytes, &limits).map_err(|e| e.to_string())?;
+        let t2 = Instant::now();
         store.commit(&r).await?;
         for (edge, thumb) in &a.thumbs {
-            store.put_thumb(&r.sha256, *edge, thumb).await?;
+            store.put_thumb(&r.sha256, *edge, thumb, false).await?;
         }
-        total += t.elapsed();
+        receive += t1 - t;
+        decode += t2 - t1;
+        store_t += t2.elapsed();
     }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3 / f64::from(rounds);
     println!(
-        "{label:>18}: {w}×{h}, {:.1} MB JPEG, {:>7.1} ms per photo over {rounds} rounds; peak RSS so far {:.0} MB",
+        "{label:>18}: {w}×{h}, {:.1} MB JPEG, {:>6.1} ms per photo over {rounds} rounds \
+         (receive+hash+fsync {:.1}, EXIF+decode+thumbnails {:.1}, rename+dir fsync+thumb files {:.1}); \
+         peak RSS so far {:.0} MB",
         jpeg.len() as f64 / 1e6,
-        total.as_secs_f64() * 1e3 / f64::from(rounds),
+        ms(receive + decode + store_t),
+        ms(receive),
+        ms(decode),
+        ms(store_t),
         peak_rss_mb()
     );
     Ok(())

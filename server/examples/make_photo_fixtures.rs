@@ -1,4 +1,5 @@
-//! Writes the camera-like JPEGs the browser tests upload (`tests/fixtures/photo-*.jpg`).
+//! Writes the camera-like JPEGs the browser tests upload (`tests/fixtures/photo-*.jpg`): one at
+//! the upload size, one a 12 MP original the phone must downscale.
 //! `cargo run -p jieshui-server --example make_photo_fixtures`
 
 use jieshui_server::evidence::analyze::fixture::{camera_jpeg, CameraExif};
@@ -13,15 +14,17 @@ fn main() -> std::io::Result<()> {
         orientation: 1,
         software: None,
     };
-    // About 2 km north of 恒洁卫浴（金柱店）.
+    // About 2 km north of 恒洁卫浴（金柱店）, a 12 MP original held sideways (orientation 6): the
+    // phone must turn it upright, downscale it to 1600 px, and send its EXIF along.
     let far = CameraExif {
         lat: Some(36.4783),
+        orientation: 6,
         ..at_shop
     };
     std::fs::write(
         dir.join("photo-at-shop.jpg"),
         camera_jpeg(1600, 1200, &at_shop),
     )?;
-    std::fs::write(dir.join("photo-far.jpg"), camera_jpeg(1600, 1200, &far))?;
+    std::fs::write(dir.join("photo-far.jpg"), camera_jpeg(4000, 3000, &far))?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use jieshui_app::domain::geo::{distance_m, LatLon};
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::Msg;
+use jieshui_app::model::evidence::CaptureSettings;
 use jieshui_app::model::evidence::{InspectionView, PhotoBrief, PhotoView};
 use jieshui_app::model::site::{
     BatchStatus, ImportBatchView, NearbySite, RowProblem, SiteDetail, SiteFilter, SitePage,
@@ -23,8 +24,8 @@ use uuid::Uuid;
 
 pub struct ServerBackend {
     pub store: SharedStore,
-    /// From the config: may inspectors choose photos from the gallery.
-    pub photo_allow_gallery: bool,
+    /// From the config: what the phone does with a photo before it travels.
+    pub capture: CaptureSettings,
 }
 
 /// Logs an unexpected error once, here where it becomes a response, and hands the client only an
@@ -317,6 +318,7 @@ impl Backend for ServerBackend {
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
                 .map(show),
             taken_offset_assumed: exif.offset_assumed,
+            exif_from_phone: exif.from_phone,
             captured_at: p.captured_at.map(show),
             received_at: show(p.received_at),
             exif_position: exif_pos,
@@ -367,7 +369,7 @@ impl Backend for ServerBackend {
                 .into_iter()
                 .map(|(id, preview, flags)| PhotoBrief { id, preview, flags })
                 .collect(),
-            allow_gallery: self.photo_allow_gallery,
+            capture: self.capture,
         })
     }
 }

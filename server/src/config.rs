@@ -3,6 +3,7 @@
 
 use jieshui_app::domain::evidence::{DecodeLimits, FlagPolicy};
 use jieshui_app::domain::throttle::ThrottlePolicy;
+use jieshui_app::model::evidence::CaptureSettings;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,8 +30,9 @@ pub struct Config {
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For`. Off by default, since
     /// without a proxy any client could write that header and dodge the per-address sign-in limit.
     pub trust_proxy: bool,
-    /// Let inspectors pick photos from the gallery; off means the picker opens the camera.
-    pub photo_allow_gallery: bool,
+    /// What the phone does before a photo travels: gallery allowed, downscale size and quality, or
+    /// the untouched original.
+    pub capture: CaptureSettings,
 }
 
 /// What the TOML file may set. Every key is optional.
@@ -80,7 +82,7 @@ impl Default for Config {
             decode_limits: DecodeLimits::default(),
             flag_policy: FlagPolicy::default(),
             trust_proxy: false,
-            photo_allow_gallery: false,
+            capture: CaptureSettings::default(),
         }
     }
 }
@@ -162,7 +164,16 @@ impl Config {
             c.trust_proxy = parse_bool("JIESHUI_TRUST_PROXY", &v)?;
         }
         if let Some(v) = e("JIESHUI_PHOTO_ALLOW_GALLERY") {
-            c.photo_allow_gallery = parse_bool("JIESHUI_PHOTO_ALLOW_GALLERY", &v)?;
+            c.capture.allow_gallery = parse_bool("JIESHUI_PHOTO_ALLOW_GALLERY", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_PHOTO_SEND_ORIGINAL") {
+            c.capture.send_original = parse_bool("JIESHUI_PHOTO_SEND_ORIGINAL", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_PHOTO_LONG_EDGE") {
+            c.capture.long_edge = parse("JIESHUI_PHOTO_LONG_EDGE", &v)?;
+        }
+        if let Some(v) = e("JIESHUI_PHOTO_QUALITY") {
+            c.capture.quality = parse("JIESHUI_PHOTO_QUALITY", &v)?;
         }
         if let Some(v) = e("JIESHUI_PHOTO_MAX_MB") {
             c.photo_max_bytes = parse::<u64>("JIESHUI_PHOTO_MAX_MB", &v)? * 1024 * 1024;
@@ -255,6 +266,18 @@ impl Config {
                 format!("{:?}", self.throttle),
             ));
         }
+        if !(320..=8192).contains(&self.capture.long_edge) {
+            return Err(ConfigError::Invalid(
+                "JIESHUI_PHOTO_LONG_EDGE (320–8192)",
+                self.capture.long_edge.to_string(),
+            ));
+        }
+        if !(30..=100).contains(&self.capture.quality) {
+            return Err(ConfigError::Invalid(
+                "JIESHUI_PHOTO_QUALITY (30–100)",
+                self.capture.quality.to_string(),
+            ));
+        }
         Ok(())
     }
 
@@ -274,6 +297,32 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::load_from(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn photo_capture_settings_come_from_the_environment_and_are_checked() -> Result<(), ConfigError>
+    {
+        let c = load(&[])?;
+        assert_eq!(c.capture, CaptureSettings::default());
+        let c = load(&[
+            ("JIESHUI_PHOTO_LONG_EDGE", "2048"),
+            ("JIESHUI_PHOTO_QUALITY", "85"),
+            ("JIESHUI_PHOTO_SEND_ORIGINAL", "yes"),
+            ("JIESHUI_PHOTO_ALLOW_GALLERY", "1"),
+        ])?;
+        assert_eq!(
+            c.capture,
+            CaptureSettings {
+                allow_gallery: true,
+                send_original: true,
+                long_edge: 2048,
+                quality: 85
+            }
+        );
+        assert!(load(&[("JIESHUI_PHOTO_LONG_EDGE", "100")]).is_err());
+        assert!(load(&[("JIESHUI_PHOTO_QUALITY", "0")]).is_err());
+        assert!(load(&[("JIESHUI_PHOTO_QUALITY", "high")]).is_err());
+        Ok(())
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl AppState {
             .build();
         let backend: SharedBackend = Arc::new(ServerBackend {
             store: store.clone(),
-            photo_allow_gallery: config.photo_allow_gallery,
+            capture: config.capture,
         });
         let photos = crate::evidence::store::PhotoStore::new(config.data_dir.join("photos"));
         let cores = std::thread::available_parallelism()

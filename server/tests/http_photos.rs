@@ -6,7 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
-use jieshui_server::evidence::analyze::fixture::{camera_jpeg, CameraExif};
+use jieshui_server::evidence::analyze::fixture::{camera_jpeg, plain_jpeg, CameraExif};
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
@@ -30,6 +30,8 @@ struct Upload<'a> {
     file: &'a [u8],
     filename: &'a str,
     device: Option<(f64, f64, f64)>,
+    /// The original's EXIF block, as a phone that downscaled the photo sends it.
+    exif: Option<&'a [u8]>,
 }
 
 async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
@@ -48,6 +50,13 @@ async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
         text("lon", &lon.to_string());
         text("accuracy_m", &acc.to_string());
         text("captured_at", "2026-11-29T02:15:10Z");
+    }
+    if let Some(exif) = u.exif {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"exif\"; filename=\"exif.tiff\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(exif);
+        body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(
         format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: image/jpeg\r\n\r\n", u.filename)
@@ -139,6 +148,7 @@ async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePoo
         file: &jpeg,
         filename: "IMG_0001.jpg",
         device: Some((SHOP.0, SHOP.1, 8.0)),
+        exif: None,
     };
     let r = upload(&app, &inspector, &up).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -202,6 +212,35 @@ async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePoo
         .get(&format!("/api/photos/{id}/thumb/320"), Some(&inspector))
         .await;
     assert_eq!(t.status, StatusCode::OK);
+    // A thumbnail lost or cut short by a crash (they are written without fsync) is made again.
+    let thumb_file = app
+        .state
+        .config
+        .data_dir
+        .join("photos/thumbs")
+        .join(format!("{sha}-1280.jpg"));
+    let good = std::fs::read(&thumb_file).expect("1280 thumbnail stored");
+    std::fs::write(&thumb_file, &good[..good.len() / 2]).expect("cut short");
+    let req = Request::get(format!("/api/photos/{id}/thumb/1280"))
+        .header(header::COOKIE, &inspector)
+        .body(Body::empty())
+        .expect("req");
+    let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .expect("router");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let served = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(served.as_ref(), good.as_slice());
+    assert_eq!(std::fs::read(&thumb_file).expect("remade"), good);
+    std::fs::remove_file(&thumb_file).expect("lost");
+    let t = app
+        .get(&format!("/api/photos/{id}/thumb/1280"), Some(&inspector))
+        .await;
+    assert_eq!(t.status, StatusCode::OK);
+    assert_eq!(std::fs::read(&thumb_file).expect("remade"), good);
     assert_eq!(
         app.get(&format!("/api/photos/{id}/thumb/999"), Some(&inspector))
             .await
@@ -266,6 +305,7 @@ async fn bad_files_are_refused_in_the_users_language_and_store_nothing(pool: Sql
                 file: &bytes,
                 filename: name,
                 device: None,
+                exif: None,
             },
         )
         .await;
@@ -295,6 +335,7 @@ async fn bad_files_are_refused_in_the_users_language_and_store_nothing(pool: Sql
             file: b"text",
             filename: "a.jpg",
             device: None,
+            exif: None,
         },
     )
     .await;
@@ -325,6 +366,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             file: &jpeg,
             filename: "x.jpg",
             device: Some((36.4783, SHOP.1, 250.0)),
+            exif: None,
         },
     )
     .await;
@@ -359,6 +401,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             file: &jpeg,
             filename: "x.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: None,
         },
     )
     .await;
@@ -388,6 +431,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             file: &bare,
             filename: "y.jpg",
             device: None,
+            exif: None,
         },
     )
     .await;
@@ -396,6 +440,198 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
         "{}",
         r.body
     );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_downscaled_photo_keeps_the_originals_exif_facts_sent_by_the_phone(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    // The original: taken about 2 km north of the shop. The phone re-encodes it (no EXIF left) and
+    // sends the EXIF block it cut out of the original alongside.
+    let original = camera_jpeg(
+        400,
+        300,
+        &CameraExif {
+            lat: Some(36.4783),
+            ..at_shop(6)
+        },
+    );
+    let block = &original[jieshui_app::domain::evidence::exif_block(&original).expect("EXIF")];
+    let reencoded = plain_jpeg(160, 120);
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &reencoded,
+            filename: "IMG_0001.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: Some(block),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let j = json(&r);
+    assert_eq!(j["exif"]["from_phone"], true, "{j}");
+    assert!((j["exif"]["lat"].as_f64().unwrap_or_default() - 36.4783).abs() < 1e-6);
+    assert_eq!(j["exif"]["model"], "Mate 60");
+    assert_eq!(j["exif"]["orientation"], 6);
+    // The stored pixels are the re-encode's, already upright.
+    assert_eq!(
+        (j["width"].as_i64(), j["height"].as_i64()),
+        (Some(160), Some(120))
+    );
+    let names = j["flags"].to_string();
+    assert!(
+        names.contains("exif_far_from_site") && names.contains("exif_device_disagree"),
+        "{names}"
+    );
+    // The viewer says where those facts came from.
+    let id = j["id"].as_str().unwrap_or_default().to_string();
+    let page = app.get(&format!("/photos/{id}"), Some(&inspector)).await;
+    assert!(
+        page.body.contains("由手机在压缩前从原图读取"),
+        "{}",
+        page.body
+    );
+
+    // A file with EXIF of its own keeps its own facts; the block sent along is not used.
+    let at_shop_jpeg = camera_jpeg(160, 120, &at_shop(1));
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &at_shop_jpeg,
+            filename: "b.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: Some(block),
+        },
+    )
+    .await;
+    let j = json(&r);
+    assert_eq!(j["exif"]["from_phone"], false, "{j}");
+    assert!((j["exif"]["lat"].as_f64().unwrap_or_default() - SHOP.0).abs() < 1e-6);
+
+    // An EXIF block larger than any JPEG segment is refused, and nothing is stored.
+    let before = photo_count(&app).await;
+    let huge = vec![0u8; 70_000];
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp,
+            file: &at_shop_jpeg,
+            filename: "c.jpg",
+            device: None,
+            exif: Some(&huge),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(photo_count(&app).await, before);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn flags_follow_a_moved_site_and_a_picture_reused_later(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let inspector = app.login("inspector").await;
+    let supervisor = app.login("supervisor").await;
+    let mut site = vec![
+        ("kind", "community"),
+        ("name", "新城小区"),
+        ("district", "371502"),
+        ("coord_system", "wgs84"),
+        ("lat", "36.4603"),
+        ("lon", "115.9706"),
+        ("households", "640"),
+        ("external_code", "C901"),
+    ];
+    let r = app.post_form("/admin/sites/new", Some(&admin), &site).await;
+    let site_id = r
+        .location()
+        .trim_start_matches("/admin/sites/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let insp = Uuid::now_v7();
+    let r = app
+        .post_form(
+            "/api/inspections",
+            Some(&inspector),
+            &[("id", &insp.to_string()), ("site_id", &site_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let jpeg = camera_jpeg(160, 120, &at_shop(1));
+    let first = Uuid::now_v7();
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: first,
+            inspection: insp,
+            file: &jpeg,
+            filename: "a.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: None,
+        },
+    )
+    .await;
+    assert_eq!(json(&r)["flags"], serde_json::json!([]), "{}", r.body);
+    let path = format!("/photos/{first}");
+    assert!(!app
+        .get(&path, Some(&supervisor))
+        .await
+        .body
+        .contains("不在网点范围内"));
+
+    // The site was registered at the wrong place; the admin moves it about 2 km north.
+    site[4] = ("lat", "36.4783");
+    let r = app
+        .post_form(&format!("/admin/sites/{site_id}/edit"), Some(&admin), &site)
+        .await;
+    assert!(r.location().ends_with("?saved=1"), "{}", r.location());
+    let page = app.get(&path, Some(&supervisor)).await.body;
+    assert!(page.contains("拍摄时手机不在网点范围内"), "{page}");
+
+    // Moved back: the flag goes away again.
+    site[4] = ("lat", "36.4603");
+    app.post_form(&format!("/admin/sites/{site_id}/edit"), Some(&admin), &site)
+        .await;
+    assert!(!app
+        .get(&path, Some(&supervisor))
+        .await
+        .body
+        .contains("不在网点范围内"));
+
+    // The same picture used in a later inspection flags the first copy as well as the new one.
+    let insp2 = start(&app, &inspector).await;
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp2,
+            file: &jpeg,
+            filename: "a.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: None,
+        },
+    )
+    .await;
+    assert!(json(&r)["flags"]
+        .to_string()
+        .contains("duplicate_elsewhere"));
+    assert!(app
+        .get(&path, Some(&supervisor))
+        .await
+        .body
+        .contains("同一张照片已用于其他检查"));
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -414,6 +650,7 @@ async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
                 file: &jpeg,
                 filename: "o.jpg",
                 device: Some((SHOP.0, SHOP.1, 5.0)),
+                exif: None,
             },
         )
         .await;
@@ -443,6 +680,7 @@ async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
             file: &no_tz,
             filename: "t.jpg",
             device: None,
+            exif: None,
         },
     )
     .await;
@@ -463,6 +701,7 @@ async fn only_the_inspector_of_an_inspection_adds_to_it(pool: SqlitePool) {
         file: &jpeg,
         filename: "a.jpg",
         device: None,
+        exif: None,
     };
     assert_eq!(
         upload(&app, "x=y", &up).await.status,
@@ -507,6 +746,7 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
             file: &jpeg,
             filename: "far.jpg",
             device: Some((36.4783, SHOP.1, 10.0)),
+            exif: None,
         },
     )
     .await;
@@ -549,7 +789,7 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn the_picker_opens_the_camera_unless_the_gallery_is_allowed(pool: SqlitePool) {
     for (allow, camera) in [(false, true), (true, false)] {
-        let app = app_with(pool.clone(), |c| c.photo_allow_gallery = allow).await;
+        let app = app_with(pool.clone(), |c| c.capture.allow_gallery = allow).await;
         let inspector = app.login("inspector").await;
         let insp = start(&app, &inspector).await;
         let page = app.get(&format!("/checks/{insp}"), Some(&inspector)).await;

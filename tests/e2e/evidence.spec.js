@@ -1,5 +1,7 @@
 // Photo evidence on a phone: start a check at the shop from "nearest to me", take two photos over a
 // slow uplink, watch them upload, and open the evidence of the one whose GPS says it was taken far away.
+// That one is a 12 MP original held sideways: the phone turns it upright, downscales it to 1600 px and
+// sends the EXIF it read from the original along.
 const { test, expect } = require('@playwright/test');
 const path = require('path');
 const { signIn, shot, expectNoHorizontalScroll } = require('./helpers');
@@ -49,6 +51,10 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
   await expect(flags).toContainText('照片自带的 GPS 位置不在网点范围内');
   await expect(flags).toContainText(/距网点（米）：(19|20)\d\d/);
   await expect(page.getByText('HUAWEI Mate 60')).toBeVisible();
+  // Downscaled on the phone: upright, 1600 px on the long edge, well under a megabyte; the facts
+  // above came from the original, and the viewer says so.
+  await expect(page.getByText(/image\/jpeg · 0\.\d MB · 1200×1600/)).toBeVisible();
+  await expect(page.getByText('由手机在压缩前从原图读取')).toBeVisible();
   await expect(page.getByText('2026-11-29 10:15:02')).toBeVisible();
   await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
   await expectNoHorizontalScroll(page);

@@ -52,6 +52,41 @@ impl ImageKind {
     }
 }
 
+/// Where a JPEG keeps its EXIF: the byte range of the TIFF data inside its APP1 `Exif` segment,
+/// found by walking the segments before the image data. The phone reads this from the original
+/// before it re-encodes the photo (which drops it) and sends it along; `None` for other formats or
+/// a JPEG without EXIF, and for a segment that runs past the bytes given.
+pub fn exif_block(jpeg: &[u8]) -> Option<std::ops::Range<usize>> {
+    if !jpeg.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    while i + 4 <= jpeg.len() {
+        if jpeg[i] != 0xFF {
+            return None;
+        }
+        let marker = jpeg[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        // Start of scan or end of image: no EXIF comes after.
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+        let body = i + 4..i + 2 + len;
+        if len < 2 || body.end > jpeg.len() {
+            return None;
+        }
+        if marker == 0xE1 && jpeg[body.clone()].starts_with(b"Exif\0\0") {
+            return Some(body.start + 6..body.end);
+        }
+        i = body.end;
+    }
+    None
+}
+
 /// Limits that keep a hostile or broken file from exhausting the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecodeLimits {
@@ -233,6 +268,39 @@ mod tests {
     use super::*;
 
     const SHOP: LatLon = LatLon::new(36.4603, 115.9706);
+
+    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        s.extend_from_slice(body);
+        s
+    }
+
+    #[test]
+    fn the_exif_block_is_found_behind_other_segments_and_nowhere_else() {
+        let tiff = b"II*\0\x08\0\0\0tiff-data";
+        let mut exif = b"Exif\0\0".to_vec();
+        exif.extend_from_slice(tiff);
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend(segment(0xE0, b"JFIF\0\x01\x02"));
+        // An XMP APP1 is not EXIF.
+        jpeg.extend(segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x/>"));
+        jpeg.extend(segment(0xE1, &exif));
+        jpeg.extend(segment(0xDA, b"\0\0"));
+        let r = exif_block(&jpeg);
+        assert_eq!(r.map(|r| &jpeg[r]), Some(&tiff[..]));
+
+        // Without EXIF, EXIF after the image data, a cut-off segment, not a JPEG: nothing.
+        let mut plain = vec![0xFF, 0xD8];
+        plain.extend(segment(0xE0, b"JFIF\0"));
+        plain.extend(segment(0xDA, b"\0\0"));
+        plain.extend(segment(0xE1, &exif));
+        assert_eq!(exif_block(&plain), None);
+        assert_eq!(exif_block(&jpeg[..jpeg.len() - 12]), None);
+        assert_eq!(exif_block(b"\x89PNG\r\n\x1a\n"), None);
+        assert_eq!(exif_block(&[]), None);
+    }
+
     const T: i64 = 1_764_400_000;
 
     fn at_shop() -> PhotoFacts {

@@ -18,6 +18,9 @@ pub struct PhotoView {
     pub size: Option<(i64, i64)>,
     pub taken_at: Option<String>,
     pub taken_offset_assumed: bool,
+    /// The photo's own facts (time taken, GPS, camera) were read by the phone from the original
+    /// before it was downscaled.
+    pub exif_from_phone: bool,
     pub captured_at: Option<String>,
     pub received_at: String,
     pub exif_position: Option<(f64, f64)>,
@@ -83,6 +86,69 @@ pub struct InspectionView {
     pub site_address: String,
     pub started_at: String,
     pub photos: Vec<PhotoBrief>,
-    /// Whether the picker may offer the gallery (a setting); otherwise it opens the camera.
+    pub capture: CaptureSettings,
+}
+
+/// How the phone treats a photo before it travels (settings, with these defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CaptureSettings {
+    /// Whether the picker may offer the gallery; otherwise it opens the camera.
     pub allow_gallery: bool,
+    /// Send the file exactly as the camera wrote it, however large.
+    pub send_original: bool,
+    /// Photos longer than this (pixels) are downscaled on the phone before upload.
+    pub long_edge: u32,
+    /// JPEG quality of the downscaled photo, 1–100.
+    pub quality: u8,
+}
+
+impl Default for CaptureSettings {
+    fn default() -> Self {
+        CaptureSettings {
+            allow_gallery: false,
+            send_original: false,
+            long_edge: 1600,
+            quality: 80,
+        }
+    }
+}
+
+impl CaptureSettings {
+    /// The pixel size to send a `width × height` photo at, or `None` when it is small enough as it is.
+    pub fn target_size(&self, width: u32, height: u32) -> Option<(u32, u32)> {
+        let long = width.max(height);
+        if self.send_original || long <= self.long_edge || self.long_edge == 0 {
+            return None;
+        }
+        let scale = f64::from(self.long_edge) / f64::from(long);
+        let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+        Some((fit(width), fit(height)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaptureSettings;
+
+    #[test]
+    fn photos_are_downscaled_to_the_long_edge_keeping_their_shape() {
+        let s = CaptureSettings::default();
+        assert_eq!(s.target_size(4000, 3000), Some((1600, 1200)));
+        assert_eq!(s.target_size(3000, 4000), Some((1200, 1600)));
+        assert_eq!(s.target_size(4032, 1816), Some((1600, 721)));
+        // At or under the long edge: sent as taken, with its EXIF.
+        assert_eq!(s.target_size(1600, 1200), None);
+        assert_eq!(s.target_size(800, 600), None);
+        // A panorama keeps at least one pixel of height.
+        assert_eq!(s.target_size(100_000, 10), Some((1600, 1)));
+    }
+
+    #[test]
+    fn the_original_setting_turns_downscaling_off() {
+        let s = CaptureSettings {
+            send_original: true,
+            ..CaptureSettings::default()
+        };
+        assert_eq!(s.target_size(4000, 3000), None);
+    }
 }

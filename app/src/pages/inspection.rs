@@ -6,6 +6,7 @@ use crate::app::PageCtx;
 use crate::components::Layout;
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
+use crate::model::evidence::CaptureSettings;
 use crate::pages::sites::error_view;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +32,7 @@ pub fn InspectionPage() -> impl IntoView {
                         <p class="muted small">{i.site_address.clone()} " · " {Msg::StartedAt.text(lang)} " " {i.started_at.clone()}</p>
                         <section class="card stack" aria-labelledby="capture-h">
                             <h2 id="capture-h">{Msg::PhotosTitle.text(lang)}</h2>
-                            <PhotoCapture lang inspection_id=i.id.to_string() allow_gallery=i.allow_gallery />
+                            <PhotoCapture lang inspection_id=i.id.to_string() settings=i.capture />
                             {if i.photos.is_empty() {
                                 view! { <p class="muted">{Msg::NoPhotos.text(lang)}</p> }.into_any()
                             } else {
@@ -65,6 +66,8 @@ pub fn InspectionPage() -> impl IntoView {
 /// The state of one photo on its way to the server.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadState {
+    /// Being downscaled on the phone.
+    Preparing,
     Uploading(u8),
     Retrying,
     Done(String),
@@ -79,15 +82,17 @@ pub struct UploadItem {
     pub state: RwSignal<UploadState>,
 }
 
-/// Camera-first picker; every chosen photo uploads with the phone's position and clock.
+/// Camera-first picker; every chosen photo is downscaled on the phone (its EXIF read first) and
+/// uploads with the phone's position and clock.
 #[island]
-fn PhotoCapture(lang: Lang, inspection_id: String, allow_gallery: bool) -> impl IntoView {
+fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) -> impl IntoView {
     let items = RwSignal::new(Vec::<UploadItem>::new());
+    let allow_gallery = settings.allow_gallery;
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        capture::start(ev, inspection_id.clone(), items, lang);
+        capture::start(ev, inspection_id.clone(), items, lang, settings);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&ev, &inspection_id);
+        let _ = (&ev, &inspection_id, settings);
     };
     view! {
         <label class="btn btn-primary btn-block file-button">
@@ -100,6 +105,7 @@ fn PhotoCapture(lang: Lang, inspection_id: String, allow_gallery: bool) -> impl 
                 <li>
                     <span class="upload-name">{item.name.clone()}</span>
                     {move || match item.state.get() {
+                        UploadState::Preparing => view! { <span class="muted">{Msg::PreparingPhoto.text(lang)}</span> }.into_any(),
                         UploadState::Uploading(p) => view! {
                             <progress max="100" value=p aria-label=Msg::UploadingPhoto.text(lang)></progress>
                         }.into_any(),
@@ -120,10 +126,13 @@ fn PhotoCapture(lang: Lang, inspection_id: String, allow_gallery: bool) -> impl 
 #[cfg(feature = "hydrate")]
 mod capture {
     use super::{UploadItem, UploadState};
+    use crate::domain::evidence::exif_block;
     use crate::i18n::{Lang, Msg};
+    use crate::model::evidence::CaptureSettings;
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
 
     /// Position of the phone when the photos were taken: (lat, lon, accuracy).
     type Fix = Option<(f64, f64, f64)>;
@@ -133,6 +142,7 @@ mod capture {
         inspection: String,
         items: RwSignal<Vec<UploadItem>>,
         lang: Lang,
+        settings: CaptureSettings,
     ) {
         let Some(input) = ev
             .target()
@@ -148,27 +158,112 @@ mod capture {
         }
         let captured_at: String = js_sys::Date::new_0().to_iso_string().into();
         let go = move |fix: Fix| {
-            for file in &files {
-                let id = new_id();
-                let item = UploadItem {
-                    key: id.clone(),
-                    name: file.name(),
-                    state: RwSignal::new(UploadState::Uploading(0)),
-                };
-                items.update(|v| v.push(item.clone()));
-                send(Upload {
-                    file: file.clone(),
-                    id,
-                    inspection: inspection.clone(),
-                    fix,
-                    captured_at: captured_at.clone(),
-                    state: item.state,
-                    lang,
-                    attempt: 0,
-                });
-            }
+            let jobs: Vec<(web_sys::File, UploadItem)> = files
+                .into_iter()
+                .map(|file| {
+                    let item = UploadItem {
+                        key: new_id(),
+                        name: file.name(),
+                        state: RwSignal::new(UploadState::Preparing),
+                    };
+                    items.update(|v| v.push(item.clone()));
+                    (file, item)
+                })
+                .collect();
+            // One photo is prepared at a time (a 12 MP frame holds ≈ 48 MB while it is drawn); each
+            // starts uploading as soon as it is ready, while the next is being prepared.
+            wasm_bindgen_futures::spawn_local(async move {
+                for (file, item) in jobs {
+                    let (body, name, exif) = prepare(&file, settings).await;
+                    send(Upload {
+                        body,
+                        name,
+                        exif,
+                        id: item.key,
+                        inspection: inspection.clone(),
+                        fix,
+                        captured_at: captured_at.clone(),
+                        state: item.state,
+                        lang,
+                        attempt: 0,
+                    });
+                }
+            });
         };
         locate(go);
+    }
+
+    /// What to send for one chosen photo: its body, file name, and the original's EXIF block (a
+    /// slice of the original, no copy) when the body is a downscaled re-encode that lost it.
+    async fn prepare(
+        file: &web_sys::File,
+        settings: CaptureSettings,
+    ) -> (web_sys::Blob, String, Option<web_sys::Blob>) {
+        let original = || (web_sys::Blob::from(file.clone()), file.name(), None);
+        if settings.send_original {
+            return original();
+        }
+        let Some(small) = shrink(file, settings).await else {
+            // Small enough already (and carrying its own EXIF), or not decodable here (HEIC on
+            // most Android browsers): the server gets the original.
+            return original();
+        };
+        let exif = read_head(file).await.and_then(|head| {
+            let r = exif_block(&head)?;
+            file.slice_with_f64_and_f64(r.start as f64, r.end as f64)
+                .ok()
+        });
+        let stem = file.name();
+        let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(a, _)| a);
+        (small, format!("{stem}.jpg"), exif)
+    }
+
+    /// The first bytes of a file, where a JPEG keeps its EXIF (at most 64 KiB after the start).
+    async fn read_head(file: &web_sys::File) -> Option<Vec<u8>> {
+        let part = file.slice_with_f64_and_f64(0.0, 131_072.0).ok()?;
+        let buf = JsFuture::from(part.array_buffer()).await.ok()?;
+        Some(js_sys::Uint8Array::new(&buf).to_vec())
+    }
+
+    /// The photo redrawn at the configured long edge (upright, as the browser applies the EXIF
+    /// orientation) and encoded as JPEG; `None` when it needs no shrinking or cannot be decoded.
+    async fn shrink(file: &web_sys::File, settings: CaptureSettings) -> Option<web_sys::Blob> {
+        let window = web_sys::window()?;
+        let bitmap: web_sys::ImageBitmap =
+            JsFuture::from(window.create_image_bitmap_with_blob(file).ok()?)
+                .await
+                .ok()?
+                .dyn_into()
+                .ok()?;
+        let target = settings.target_size(bitmap.width(), bitmap.height());
+        let Some((w, h)) = target else {
+            bitmap.close();
+            return None;
+        };
+        let canvas: web_sys::HtmlCanvasElement = window
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        canvas.set_width(w);
+        canvas.set_height(h);
+        let ctx: web_sys::CanvasRenderingContext2d =
+            canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        // Not in web-sys's bindings; "high" avoids the aliasing of the default bilinear filter.
+        let _ = js_sys::Reflect::set(&ctx, &"imageSmoothingQuality".into(), &"high".into());
+        let drawn =
+            ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bitmap, 0.0, 0.0, w.into(), h.into());
+        bitmap.close();
+        drawn.ok()?;
+        let quality = JsValue::from_f64(f64::from(settings.quality) / 100.0);
+        let encoded = js_sys::Promise::new(&mut |resolve, _reject| {
+            let _ = canvas.to_blob_with_type_and_encoder_options(&resolve, "image/jpeg", &quality);
+        });
+        let blob = JsFuture::from(encoded).await.ok()?.dyn_into().ok();
+        // Let go of the pixels now rather than at the next collection.
+        canvas.set_width(0);
+        blob
     }
 
     /// A UUIDv7 made on the phone, from the browser's clock and random source.
@@ -214,7 +309,10 @@ mod capture {
     /// One photo on its way: everything a (re)send needs. The id never changes between attempts.
     #[derive(Clone)]
     struct Upload {
-        file: web_sys::File,
+        body: web_sys::Blob,
+        name: String,
+        /// The original's EXIF (TIFF) block when `body` is a re-encode without it.
+        exif: Option<web_sys::Blob>,
         id: String,
         inspection: String,
         fix: Fix,
@@ -239,7 +337,10 @@ mod capture {
             let _ = form.append_with_str("accuracy_m", &acc.to_string());
         }
         let _ = form.append_with_str("captured_at", &u.captured_at);
-        let _ = form.append_with_blob_and_filename("file", &u.file, &u.file.name());
+        if let Some(exif) = &u.exif {
+            let _ = form.append_with_blob_and_filename("exif", exif, "exif.tiff");
+        }
+        let _ = form.append_with_blob_and_filename("file", &u.body, &u.name);
         if xhr.open_with_async("POST", "/api/photos", true).is_err() {
             fail(Msg::NetworkError.text(lang).into());
             return;

@@ -80,6 +80,7 @@ pub fn PhotoPage() -> impl IntoView {
                                         {p.size.map(|(w, h)| format!(" · {w}×{h}"))}</dd>
                                     <dt>{Msg::Sha256.text(lang)}</dt><dd class="hash">{p.sha256.clone()}</dd>
                                 </dl>
+                                {p.exif_from_phone.then(|| view! { <p class="muted small">{Msg::ExifFromPhone.text(lang)}</p> })}
                             </section>
                         }.into_any()
                     }

@@ -135,10 +135,11 @@ pub fn TodayPage() -> impl IntoView {
 /// Asks the phone for its position, then reloads the list sorted by distance from it.
 #[island]
 fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
-    let status = RwSignal::new(None::<Msg>);
+    // Text, not a `Msg`: a message chosen at run time would pull every message into the bundle.
+    let status = RwSignal::new(None::<&'static str>);
     let locate = move |_| {
         #[cfg(feature = "hydrate")]
-        locate_now(status, &kind, &q);
+        locate_now(status, lang, &kind, &q);
         #[cfg(not(feature = "hydrate"))]
         let _ = (&kind, &q);
     };
@@ -146,21 +147,21 @@ fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
         <button type="button" class="btn btn-primary btn-block" on:click=locate>
             {Msg::UseMyLocation.text(lang)}
         </button>
-        <p role="status" class="status-line">{move || status.get().map(|m| m.text(lang))}</p>
+        <p role="status" class="status-line">{move || status.get()}</p>
     }
 }
 
 #[cfg(feature = "hydrate")]
-fn locate_now(status: RwSignal<Option<Msg>>, kind: &str, q: &str) {
+fn locate_now(status: RwSignal<Option<&'static str>>, lang: Lang, kind: &str, q: &str) {
     use crate::pages::login::urlencode;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
     let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
-        status.set(Some(Msg::LocationUnavailable));
+        status.set(Some(Msg::LocationUnavailable.text(lang)));
         return;
     };
-    status.set(Some(Msg::Locating));
+    status.set(Some(Msg::Locating.text(lang)));
     let (kind, q) = (urlencode(kind), urlencode(q));
     let ok = Closure::once_into_js(move |pos: web_sys::Position| {
         let c = pos.coords();
@@ -176,9 +177,9 @@ fn locate_now(status: RwSignal<Option<Msg>>, kind: &str, q: &str) {
     });
     let err = Closure::once_into_js(move |e: web_sys::PositionError| {
         status.set(Some(if e.code() == 1 {
-            Msg::LocationDenied
+            Msg::LocationDenied.text(lang)
         } else {
-            Msg::LocationUnavailable
+            Msg::LocationUnavailable.text(lang)
         }));
     });
     let opts = web_sys::PositionOptions::new();
@@ -191,7 +192,7 @@ fn locate_now(status: RwSignal<Option<Msg>>, kind: &str, q: &str) {
         &opts,
     );
     if asked.is_err() {
-        status.set(Some(Msg::LocationUnavailable));
+        status.set(Some(Msg::LocationUnavailable.text(lang)));
     }
 }
 

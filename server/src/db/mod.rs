@@ -192,6 +192,11 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts; a photo id already taken is `StoreError::Unique("photos_pkey")`.
     async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()>;
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>>;
+    /// The photos whose flags depend on `scope`, each with its inspection's site (position and
+    /// geofence radius, if the site still exists) and how many other inspections hold the same hash.
+    async fn photos_to_reflag(&self, scope: &ReflagScope) -> StoreResult<Vec<ReflagRow>>;
+    /// Replaces the flags of these photos, all in one transaction.
+    async fn set_photo_flags(&self, flags: &[(Uuid, serde_json::Value)]) -> StoreResult<()>;
     /// (photo id, has a preview, flag count), oldest first.
     async fn inspection_photos(&self, inspection_id: Uuid)
         -> StoreResult<Vec<(Uuid, bool, usize)>>;
@@ -279,6 +284,25 @@ pub struct InspectionRow {
     pub inspector_id: Uuid,
     pub started_at: OffsetDateTime,
     pub start: Option<(f64, f64, Option<f64>)>,
+}
+
+/// Which photos to compute flags for again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReflagScope {
+    /// Those of inspections at this site (its position or geofence changed).
+    Site(Uuid),
+    /// Those with this hash (it has just been used again elsewhere).
+    Hash(String),
+    /// Every photo (many sites changed at once, e.g. by an import).
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReflagRow {
+    pub photo: PhotoRow,
+    /// Site position (WGS-84) and geofence radius in metres.
+    pub site: Option<(f64, f64, i64)>,
+    pub same_hash_elsewhere: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -913,32 +913,58 @@ impl Store for SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        r.map(|r| {
-            let json = |c: &str| -> StoreResult<serde_json::Value> {
-                serde_json::from_str(r.try_get::<&str, _>(c)?)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            };
-            Ok(PhotoRow {
-                id: r.try_get("id")?,
-                inspection_id: r.try_get("inspection_id")?,
-                line_id: r.try_get("line_id")?,
-                sha256: r.try_get("sha256")?,
-                bytes: r.try_get("bytes")?,
-                mime: r.try_get("mime")?,
-                width: r.try_get("width")?,
-                height: r.try_get("height")?,
-                exif: json("exif")?,
-                client_exif: json("client_exif")?,
-                device_lat: r.try_get("device_lat")?,
-                device_lon: r.try_get("device_lon")?,
-                accuracy_m: r.try_get("accuracy_m")?,
-                captured_at: r.try_get("captured_at")?,
-                received_at: r.try_get("received_at")?,
-                uploaded_by: r.try_get("uploaded_by")?,
-                flags: json("flags")?,
+        r.as_ref().map(photo_row).transpose()
+    }
+
+    async fn photos_to_reflag(&self, scope: &ReflagScope) -> StoreResult<Vec<ReflagRow>> {
+        let (filter, bind) = match scope {
+            ReflagScope::Site(id) => ("WHERE i.site_id = ?", Some(ReflagBind::Id(*id))),
+            ReflagScope::Hash(h) => ("WHERE p.sha256 = ?", Some(ReflagBind::Text(h.clone()))),
+            ReflagScope::All => ("", None),
+        };
+        let sql = format!(
+            "SELECT p.*, s.lat AS site_lat, s.lon AS site_lon, s.geofence_m AS site_geofence_m,
+                    (SELECT COUNT(DISTINCT q.inspection_id) FROM photos q
+                      WHERE q.sha256 = p.sha256 AND q.inspection_id <> p.inspection_id) AS elsewhere
+               FROM photos p
+               JOIN inspections i ON i.id = p.inspection_id
+               LEFT JOIN sites s ON s.id = i.site_id
+             {filter}
+             ORDER BY p.received_at"
+        );
+        let q = sqlx::query(&sql);
+        let q = match bind {
+            Some(ReflagBind::Id(id)) => q.bind(id),
+            Some(ReflagBind::Text(t)) => q.bind(t),
+            None => q,
+        };
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let lat: Option<f64> = r.try_get("site_lat")?;
+                let lon: Option<f64> = r.try_get("site_lon")?;
+                let fence: Option<i64> = r.try_get("site_geofence_m")?;
+                let elsewhere: i64 = r.try_get("elsewhere")?;
+                Ok(ReflagRow {
+                    photo: photo_row(r)?,
+                    site: lat.zip(lon).zip(fence).map(|((a, b), f)| (a, b, f)),
+                    same_hash_elsewhere: u32::try_from(elsewhere).unwrap_or(u32::MAX),
+                })
             })
-        })
-        .transpose()
+            .collect()
+    }
+
+    async fn set_photo_flags(&self, flags: &[(Uuid, serde_json::Value)]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, f) in flags {
+            sqlx::query("UPDATE photos SET flags = ? WHERE id = ?")
+                .bind(f.to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn same_hash_elsewhere(&self, sha256: &str, inspection_id: Uuid) -> StoreResult<u32> {
@@ -1077,5 +1103,36 @@ fn site_summary(r: &sqlx::sqlite::SqliteRow) -> StoreResult<SiteSummary> {
         district_name: r.try_get("district_name")?,
         position: LatLon::new(r.try_get("lat")?, r.try_get("lon")?),
         active: r.try_get("active")?,
+    })
+}
+
+enum ReflagBind {
+    Id(Uuid),
+    Text(String),
+}
+
+fn photo_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PhotoRow> {
+    let json = |c: &str| -> StoreResult<serde_json::Value> {
+        serde_json::from_str(r.try_get::<&str, _>(c)?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    Ok(PhotoRow {
+        id: r.try_get("id")?,
+        inspection_id: r.try_get("inspection_id")?,
+        line_id: r.try_get("line_id")?,
+        sha256: r.try_get("sha256")?,
+        bytes: r.try_get("bytes")?,
+        mime: r.try_get("mime")?,
+        width: r.try_get("width")?,
+        height: r.try_get("height")?,
+        exif: json("exif")?,
+        client_exif: json("client_exif")?,
+        device_lat: r.try_get("device_lat")?,
+        device_lon: r.try_get("device_lon")?,
+        accuracy_m: r.try_get("accuracy_m")?,
+        captured_at: r.try_get("captured_at")?,
+        received_at: r.try_get("received_at")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        flags: json("flags")?,
     })
 }

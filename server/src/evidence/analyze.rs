@@ -27,7 +27,27 @@ pub struct ExifFacts {
     pub make: Option<String>,
     pub model: Option<String>,
     pub software: Option<String>,
+    /// Read by the phone from the original before it downscaled the photo (the re-encode the server
+    /// received carries no EXIF of its own).
+    #[serde(default)]
+    pub from_phone: bool,
 }
+
+impl ExifFacts {
+    /// True when nothing at all was read.
+    pub fn is_empty(&self) -> bool {
+        self.lat.is_none()
+            && self.lon.is_none()
+            && self.taken_at_text.is_none()
+            && self.orientation.is_none()
+            && self.make.is_none()
+            && self.model.is_none()
+            && self.software.is_none()
+    }
+}
+
+/// Largest EXIF block a phone may send along: a JPEG segment holds at most 64 KiB.
+pub const MAX_EXIF_BLOCK: usize = 65_536;
 
 #[derive(Debug)]
 pub struct Analysis {
@@ -109,9 +129,29 @@ fn parse_time(text: &str, offset: Option<&str>) -> Option<(i64, bool)> {
 
 /// The EXIF facts of any supported container; a file without EXIF gives empty facts.
 pub fn read_exif(bytes: &[u8]) -> ExifFacts {
-    let Ok(ex) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+    match exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) {
+        Ok(ex) => facts(&ex),
+        Err(_) => ExifFacts::default(),
+    }
+}
+
+/// The EXIF facts of a bare EXIF block (TIFF data, with or without its `Exif\0\0` header) that the
+/// phone read from the original before re-encoding it; empty when the block is not EXIF.
+pub fn read_exif_block(block: &[u8]) -> ExifFacts {
+    let tiff = block.strip_prefix(b"Exif\0\0").unwrap_or(block);
+    if tiff.len() > MAX_EXIF_BLOCK {
         return ExifFacts::default();
-    };
+    }
+    match exif::Reader::new().read_raw(tiff.to_vec()) {
+        Ok(ex) => ExifFacts {
+            from_phone: true,
+            ..facts(&ex)
+        },
+        Err(_) => ExifFacts::default(),
+    }
+}
+
+fn facts(ex: &exif::Exif) -> ExifFacts {
     let get = |t: exif::Tag| ex.get_field(t, exif::In::PRIMARY);
     let taken_text =
         ascii(get(exif::Tag::DateTimeOriginal)).or_else(|| ascii(get(exif::Tag::DateTime)));
@@ -149,6 +189,7 @@ pub fn read_exif(bytes: &[u8]) -> ExifFacts {
         make: ascii(get(exif::Tag::Make)),
         model: ascii(get(exif::Tag::Model)),
         software: ascii(get(exif::Tag::Software)),
+        from_phone: false,
     }
 }
 
@@ -208,6 +249,21 @@ pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeE
             thumbs: vec![],
         });
     };
+    if kind == ImageKind::Jpeg {
+        if let Some((pixels, (w, h))) = decode_jpeg_scaled(bytes, limits, THUMB_SIZES[1])? {
+            let orientation = exif
+                .orientation
+                .and_then(|o| u8::try_from(o).ok())
+                .and_then(image::metadata::Orientation::from_exif)
+                .unwrap_or(image::metadata::Orientation::NoTransforms);
+            return Ok(Analysis {
+                kind,
+                size: Some(upright(w, h, orientation)),
+                thumbs: thumbnails(pixels, orientation)?,
+                exif,
+            });
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut lim = Limits::default();
     lim.max_image_width = Some(limits.max_width);
@@ -227,44 +283,128 @@ pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeE
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let img = image::DynamicImage::from_decoder(decoder)
         .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
-    // Quarter turns swap the displayed width and height.
-    use image::metadata::Orientation as O;
-    let turned = matches!(
-        orientation,
-        O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH
-    );
-    let size = if turned { (h, w) } else { (w, h) };
-    // Shrink first, then turn: rotating a 12 MP frame costs more than the whole thumbnail.
-    // Each smaller thumbnail is made from the next larger one.
-    let mut src = image::DynamicImage::ImageRgb8(img.into_rgb8());
-    let mut oriented_src = false;
-    let mut thumbs = Vec::new();
-    let mut edges = THUMB_SIZES;
-    edges.sort_unstable_by(|a, b| b.cmp(a));
-    for edge in edges {
-        let mut t = if src.width().max(src.height()) > edge {
-            src.thumbnail(edge, edge)
-        } else {
-            src.clone()
-        };
-        if !oriented_src {
-            t.apply_orientation(orientation);
-        }
-        let mut out = Vec::new();
-        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
-        t.write_with_encoder(enc)
-            .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
-        thumbs.push((edge, out));
-        src = t;
-        oriented_src = true;
-    }
-    thumbs.sort_by_key(|t| t.0);
     Ok(Analysis {
         kind,
-        size: Some(size),
+        size: Some(upright(w, h, orientation)),
+        thumbs: thumbnails(img.into_rgb8(), orientation)?,
         exif,
-        thumbs,
     })
+}
+
+/// The displayed size: quarter turns swap width and height.
+fn upright(w: u32, h: u32, orientation: image::metadata::Orientation) -> (u32, u32) {
+    use image::metadata::Orientation as O;
+    match orientation {
+        O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH => (h, w),
+        _ => (w, h),
+    }
+}
+
+/// Pixels decoded at a reduced scale, and the full size of the picture.
+type ScaledDecode = (image::RgbImage, (u32, u32));
+
+/// Decodes a JPEG at the smallest DCT scale (1, ½, ¼ or ⅛) whose long edge still covers `edge`: a
+/// 12 MP photo needed for a 1280 px thumbnail decodes at 2000 × 1500, skipping most of the inverse
+/// DCT and colour conversion. Returns the pixels and the full size, `Ok(None)` for what this decoder
+/// does not handle (CMYK, 12-bit, or anything it refuses), which then goes through the general
+/// decoder, the judge of whether a file is damaged; a size over the limits is refused here, from
+/// the header.
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    edge: u32,
+) -> Result<Option<ScaledDecode>, AnalyzeError> {
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size(
+        usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
+    );
+    if d.read_info().is_err() {
+        return Ok(None);
+    }
+    let Some(info) = d.info() else {
+        return Ok(None);
+    };
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    if !limits.allows(w, h) {
+        return Err(AnalyzeError::TooLarge(w, h));
+    }
+    let long = w.max(h);
+    let (rw, rh) = if long > edge {
+        ((w * edge / long).max(1), (h * edge / long).max(1))
+    } else {
+        (w, h)
+    };
+    let (Ok(rw), Ok(rh)) = (u16::try_from(rw), u16::try_from(rh)) else {
+        return Ok(None);
+    };
+    let Ok((sw, sh)) = d.scale(rw, rh) else {
+        return Ok(None);
+    };
+    let Ok(px) = d.decode() else {
+        return Ok(None);
+    };
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let rgb = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(sw, sh, px),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, px)
+            .map(|g| image::DynamicImage::ImageLuma8(g).into_rgb8()),
+        _ => None,
+    };
+    Ok(rgb.map(|p| (p, (w, h))))
+}
+
+/// Orientation-corrected JPEG thumbnails of every size in `THUMB_SIZES`, each made from the next
+/// larger one with a SIMD convolution resizer; the picture is shrunk first and turned after, as
+/// turning a full frame costs more than the whole thumbnail.
+fn thumbnails(
+    src: image::RgbImage,
+    orientation: image::metadata::Orientation,
+) -> Result<Vec<(u32, Vec<u8>)>, AnalyzeError> {
+    let mut edges = THUMB_SIZES;
+    edges.sort_unstable_by(|a, b| b.cmp(a));
+    let mut src = src;
+    let mut thumbs = Vec::new();
+    for (i, edge) in edges.into_iter().enumerate() {
+        let small = shrink(&src, edge)?;
+        let mut shown = image::DynamicImage::ImageRgb8(small.clone());
+        shown.apply_orientation(orientation);
+        let mut out = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
+        shown
+            .write_with_encoder(enc)
+            .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+        thumbs.push((edge, out));
+        if i + 1 < edges.len() {
+            src = small;
+        }
+    }
+    thumbs.sort_by_key(|t| t.0);
+    Ok(thumbs)
+}
+
+/// `src` with its long edge brought down to `edge` (kept as it is when already that small).
+fn shrink(src: &image::RgbImage, edge: u32) -> Result<image::RgbImage, AnalyzeError> {
+    use fast_image_resize as fr;
+    let (w, h) = src.dimensions();
+    let long = w.max(h);
+    if long <= edge {
+        return Ok(src.clone());
+    }
+    let tw = ((u64::from(w) * u64::from(edge) / u64::from(long)) as u32).max(1);
+    let th = ((u64::from(h) * u64::from(edge) / u64::from(long)) as u32).max(1);
+    let from = fr::images::ImageRef::new(w, h, src.as_raw(), fr::PixelType::U8x3)
+        .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+    let mut to = fr::images::Image::new(tw, th, fr::PixelType::U8x3);
+    fr::Resizer::new()
+        .resize(
+            &from,
+            &mut to,
+            &fr::ResizeOptions::new()
+                .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Bilinear)),
+        )
+        .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+    image::RgbImage::from_raw(tw, th, to.into_vec())
+        .ok_or_else(|| AnalyzeError::Corrupt("resized buffer".into()))
 }
 
 /// Test and benchmark fixtures: camera-like JPEGs with EXIF written here.
@@ -330,8 +470,8 @@ pub mod fixture {
         png
     }
 
-    /// A JPEG of `w`×`h` gradient pixels carrying the given EXIF, as a phone camera would write it.
-    pub fn camera_jpeg(w: u32, h: u32, e: &CameraExif) -> Vec<u8> {
+    /// A JPEG of `w`×`h` gradient pixels without any EXIF, as a browser's canvas re-encode is.
+    pub fn plain_jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, y| {
             image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
         });
@@ -340,6 +480,39 @@ pub mod fixture {
         image::DynamicImage::ImageRgb8(img)
             .write_with_encoder(enc)
             .expect("encode");
+        jpeg
+    }
+
+    /// A JPEG of `w`×`h` gradient pixels with sensor-like noise, at quality 90: about as large as
+    /// a phone camera's file of that size (a smooth gradient compresses far better than a photo,
+    /// and the entropy decoding a benchmark measures grows with the bytes).
+    pub fn textured_jpeg(w: u32, h: u32) -> Vec<u8> {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut noise = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % 10) as i32 - 5
+        };
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            let base = [(x / 16 % 256) as i32, (y / 16 % 256) as i32, 128];
+            image::Rgb(base.map(|c| (c + noise()).clamp(0, 255) as u8))
+        });
+        let mut jpeg = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+        image::DynamicImage::ImageRgb8(img)
+            .write_with_encoder(enc)
+            .expect("encode");
+        jpeg
+    }
+
+    /// A JPEG of `w`×`h` gradient pixels carrying the given EXIF, as a phone camera would write it.
+    pub fn camera_jpeg(w: u32, h: u32, e: &CameraExif) -> Vec<u8> {
+        with_exif(&plain_jpeg(w, h), e)
+    }
+
+    /// `jpeg` with an EXIF segment written in front of its other segments.
+    pub fn with_exif(jpeg: &[u8], e: &CameraExif) -> Vec<u8> {
         let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
         let mut fields = vec![
             Field {
@@ -455,6 +628,31 @@ mod tests {
             a.thumbs.iter().map(|t| t.0).collect::<Vec<_>>(),
             vec![320, 1280]
         );
+    }
+
+    #[test]
+    fn the_block_the_phone_cuts_out_reads_as_the_whole_file_does() {
+        let jpeg = camera_jpeg(64, 48, &exif_at_shop(6));
+        let whole = read_exif(&jpeg);
+        assert!(!whole.is_empty() && !whole.from_phone);
+        // What the browser sends: the slice `exif_block` finds, without the `Exif\0\0` header.
+        let range = jieshui_app::domain::evidence::exif_block(&jpeg).expect("EXIF segment");
+        let from_phone = read_exif_block(&jpeg[range.clone()]);
+        assert_eq!(
+            from_phone,
+            ExifFacts {
+                from_phone: true,
+                ..whole.clone()
+            }
+        );
+        // With the header it reads the same; anything else reads as nothing.
+        assert_eq!(
+            read_exif_block(&jpeg[range.start - 6..range.end]),
+            from_phone
+        );
+        assert!(read_exif_block(b"not exif at all").is_empty());
+        assert!(read_exif_block(&[]).is_empty());
+        assert!(read_exif_block(&vec![0u8; MAX_EXIF_BLOCK + 1]).is_empty());
     }
 
     #[test]

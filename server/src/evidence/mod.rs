@@ -3,5 +3,6 @@
 //! crash. The upload route, EXIF, thumbnails and the viewer build on it.
 
 pub mod analyze;
+pub mod reflag;
 pub mod routes;
 pub mod store;

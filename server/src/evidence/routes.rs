@@ -8,9 +8,10 @@
 // Handlers here answer with a response either way; boxing the error side would buy nothing.
 #![allow(clippy::result_large_err)]
 
-use super::analyze::{analyze, AnalyzeError, ExifFacts};
+use super::analyze::{analyze, read_exif_block, AnalyzeError, ExifFacts, MAX_EXIF_BLOCK};
+use super::reflag::{facts_of, reflag};
 use super::store::{ReceiveError, Received};
-use crate::db::{InspectionRow, PhotoRow, StoreError};
+use crate::db::{InspectionRow, PhotoRow, ReflagScope, StoreError};
 use crate::startup::AppState;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, State};
@@ -19,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
-use jieshui_app::domain::evidence::{flags, PhotoFacts, SiteFence};
+use jieshui_app::domain::evidence::{flags, SiteFence};
 use jieshui_app::domain::geo::LatLon;
 use jieshui_app::domain::role::Role;
 use jieshui_app::i18n::{Lang, Msg};
@@ -180,6 +181,8 @@ struct UploadFields {
     accuracy_m: Option<String>,
     captured_at: Option<String>,
     client_exif: serde_json::Map<String, serde_json::Value>,
+    /// The original's EXIF block, sent by a phone that downscaled the photo.
+    exif_block: Option<Vec<u8>>,
 }
 
 fn photo_json(p: &PhotoRow) -> serde_json::Value {
@@ -201,7 +204,7 @@ fn photo_json(p: &PhotoRow) -> serde_json::Value {
         "exif": {
             "lat": exif.lat, "lon": exif.lon, "taken_at": taken, "taken_at_text": exif.taken_at_text,
             "offset_assumed": exif.offset_assumed, "orientation": exif.orientation, "make": exif.make,
-            "model": exif.model, "software": exif.software,
+            "model": exif.model, "software": exif.software, "from_phone": exif.from_phone,
         },
         "device": { "lat": p.device_lat, "lon": p.device_lon, "accuracy_m": p.accuracy_m,
                     "captured_at": p.captured_at.and_then(|t| t.format(&Rfc3339).ok()) },
@@ -262,6 +265,16 @@ async fn upload(
             }
             continue;
         }
+        if name == "exif" {
+            match read_capped(field, MAX_EXIF_BLOCK).await {
+                Some(b) => fields.exif_block = Some(b),
+                None => {
+                    failure = Some(refuse(StatusCode::BAD_REQUEST, Msg::PhotoBadField, lang));
+                    break;
+                }
+            }
+            continue;
+        }
         let value = match field.text().await {
             Ok(v) => v.chars().take(500).collect::<String>(),
             Err(_) => continue,
@@ -293,6 +306,21 @@ async fn upload(
     match result {
         Ok(r) | Err(r) => r,
     }
+}
+
+/// A small binary field, or `None` when it is larger than `cap` or the body breaks off.
+async fn read_capped(
+    mut field: axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.chunk().await.ok()? {
+        if out.len() + chunk.len() > cap {
+            return None;
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Some(out)
 }
 
 async fn ingest(
@@ -373,9 +401,18 @@ async fn ingest(
         .await
         .map_err(internal)?;
     let limits = state.config.decode_limits;
+    let phone_block = f.exif_block;
     let analysis = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        analyze(&bytes, &limits)
+        let mut a = analyze(&bytes, &limits)?;
+        // A downscaled photo lost its EXIF in the re-encode; the facts the phone read from the
+        // original stand in, marked as such. A file with EXIF of its own keeps its own.
+        if a.exif.is_empty() {
+            if let Some(block) = phone_block {
+                a.exif = read_exif_block(&block);
+            }
+        }
+        Ok::<_, AnalyzeError>(a)
     })
     .await
     .map_err(internal)?;
@@ -391,41 +428,12 @@ async fn ingest(
         .site_detail(inspection.site_id)
         .await
         .map_err(internal)?;
-    let fence = site.map(|s| SiteFence {
-        position: s.summary.position,
-        radius_m: s.geofence_m as f64,
-    });
     let elsewhere = state
         .store
         .same_hash_elsewhere(&received.sha256, inspection_id)
         .await
         .map_err(internal)?;
-    let received_at = OffsetDateTime::now_utc();
-    let exif = &analysis.exif;
-    let facts = PhotoFacts {
-        device_position: device,
-        device_accuracy_m: accuracy,
-        exif_position: exif.lat.zip(exif.lon).map(|(a, b)| LatLon::new(a, b)),
-        exif_taken_at: exif.taken_at,
-        exif_time_assumed_offset: exif.offset_assumed,
-        captured_at: captured_at.map(|t| t.unix_timestamp()),
-        received_at: received_at.unix_timestamp(),
-        software: exif.software.clone(),
-        same_hash_elsewhere: elsewhere,
-    };
-    let flag_list = flags(&facts, fence, &state.config.flag_policy);
-
-    // The original first (under its hash), then its thumbnails, then the row: a crash in between
-    // leaves at most a file no row names, which the start-up sweep removes.
-    state.photos.commit(received).await.map_err(internal)?;
-    for (edge, jpeg) in &analysis.thumbs {
-        state
-            .photos
-            .put_thumb(&received.sha256, *edge, jpeg)
-            .await
-            .map_err(internal)?;
-    }
-    let row = PhotoRow {
+    let mut row = PhotoRow {
         id,
         inspection_id,
         line_id,
@@ -440,12 +448,38 @@ async fn ingest(
         device_lon: device.map(|p| p.lon),
         accuracy_m: accuracy,
         captured_at,
-        received_at,
+        received_at: OffsetDateTime::now_utc(),
         uploaded_by: user.id,
-        flags: serde_json::to_value(&flag_list).map_err(internal)?,
+        flags: serde_json::Value::Null,
     };
+    let fence = site.map(|s| SiteFence {
+        position: s.summary.position,
+        radius_m: s.geofence_m as f64,
+    });
+    let flag_list = flags(&facts_of(&row, elsewhere), fence, &state.config.flag_policy);
+    row.flags = serde_json::to_value(&flag_list).map_err(internal)?;
+
+    // The original first (under its hash), then its thumbnails, then the row: a crash in between
+    // leaves at most a file no row names, which the start-up sweep removes.
+    state.photos.commit(received).await.map_err(internal)?;
+    for (edge, jpeg) in &analysis.thumbs {
+        state
+            .photos
+            .put_thumb(&received.sha256, *edge, jpeg, false)
+            .await
+            .map_err(internal)?;
+    }
     match state.store.insert_photo(&row).await {
-        Ok(()) => Ok((StatusCode::CREATED, Json(photo_json(&row))).into_response()),
+        Ok(()) => {
+            if elsewhere > 0 {
+                // The pictures this one repeats are flagged too, not only the latest copy.
+                let scope = ReflagScope::Hash(row.sha256.clone());
+                if let Err(e) = reflag(&*state.store, &state.config.flag_policy, &scope).await {
+                    tracing::error!(error = %e, "flags of the earlier copies not updated");
+                }
+            }
+            Ok((StatusCode::CREATED, Json(photo_json(&row))).into_response())
+        }
         // Two copies of the same upload raced: answer as the retry it is.
         Err(StoreError::Unique(_)) => match state.store.photo(id).await {
             Ok(Some(existing)) if existing.sha256 == row.sha256 => {
@@ -490,31 +524,34 @@ async fn send_file(path: Option<std::path::PathBuf>, mime: &str, lang: Lang) -> 
         return refuse(StatusCode::NOT_FOUND, Msg::NotFound, lang);
     };
     match tokio::fs::File::open(&path).await {
-        Ok(file) => {
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-            let mut r = Response::new(body);
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(mime)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            );
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            // Content never changes under its hash; "private" keeps it out of shared caches.
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=31536000, immutable"),
-            );
-            r
-        }
+        Ok(file) => with_file_headers(
+            Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+            mime,
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             refuse(StatusCode::NOT_FOUND, Msg::NotFound, lang)
         }
         Err(e) => internal(e),
     }
+}
+
+fn with_file_headers(body: Body, mime: &str) -> Response {
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Content never changes under its hash; "private" keeps it out of shared caches.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    r
 }
 
 /// `GET /api/photos/{id}/original`: the bytes as uploaded.
@@ -530,6 +567,8 @@ async fn original(
 }
 
 /// `GET /api/photos/{id}/thumb/{edge}`: an orientation-corrected JPEG (320 or 1280 px long edge).
+/// Thumbnails are written without waiting for the disk (they derive from the original, which is);
+/// one lost or cut short by a crash is made again here from the original.
 async fn thumb(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
@@ -538,15 +577,59 @@ async fn thumb(
     if !super::analyze::THUMB_SIZES.contains(&edge) {
         return refuse(StatusCode::NOT_FOUND, Msg::NotFound, info.lang);
     }
-    match load(&state, &info, id).await {
-        Ok(p) => {
-            send_file(
-                state.photos.thumb_path(&p.sha256, edge),
-                "image/jpeg",
-                info.lang,
-            )
-            .await
+    let p = match load(&state, &info, id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(path) = state.photos.thumb_path(&p.sha256, edge) else {
+        return refuse(StatusCode::NOT_FOUND, Msg::NotFound, info.lang);
+    };
+    match tokio::fs::read(&path).await {
+        Ok(b) if b.ends_with(&[0xFF, 0xD9]) => {
+            return with_file_headers(Body::from(b), "image/jpeg")
         }
-        Err(r) => r,
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return internal(e),
     }
+    if p.width.is_none() {
+        // No preview for this format (HEIC).
+        return refuse(StatusCode::NOT_FOUND, Msg::NotFound, info.lang);
+    }
+    match remake_thumbs(&state, &p.sha256).await {
+        Ok(thumbs) => match thumbs.into_iter().find(|t| t.0 == edge) {
+            Some((_, jpeg)) => with_file_headers(Body::from(jpeg), "image/jpeg"),
+            None => refuse(StatusCode::NOT_FOUND, Msg::NotFound, info.lang),
+        },
+        Err(e) => internal(e),
+    }
+}
+
+/// Thumbnails made again from the stored original, and stored.
+async fn remake_thumbs(state: &AppState, sha256: &str) -> Result<Vec<(u32, Vec<u8>)>, String> {
+    let path = state.photos.path_for(sha256).ok_or("bad hash")?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
+    let permit = state
+        .decode_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| e.to_string())?;
+    let limits = state.config.decode_limits;
+    let analysis = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        analyze(&bytes, &limits)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    for (edge, jpeg) in &analysis.thumbs {
+        state
+            .photos
+            .put_thumb(sha256, *edge, jpeg, true)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    tracing::warn!(%sha256, "thumbnails were missing or damaged and have been made again");
+    Ok(analysis.thumbs)
 }

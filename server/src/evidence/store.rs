@@ -65,12 +65,19 @@ impl PhotoStore {
         })
     }
 
-    /// Writes a thumbnail (temp → fsync → rename), replacing none that exists.
-    pub async fn put_thumb(&self, sha256: &str, edge: u32, jpeg: &[u8]) -> std::io::Result<()> {
+    /// Writes a thumbnail (temp → rename), keeping one that exists unless `replace`. No fsync: a
+    /// thumbnail derives from the original, and serving remakes one a crash lost or cut short.
+    pub async fn put_thumb(
+        &self,
+        sha256: &str,
+        edge: u32,
+        jpeg: &[u8],
+        replace: bool,
+    ) -> std::io::Result<()> {
         let dest = self
             .thumb_path(sha256, edge)
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad hash"))?;
-        if tokio::fs::try_exists(&dest).await? {
+        if !replace && tokio::fs::try_exists(&dest).await? {
             return Ok(());
         }
         tokio::fs::create_dir_all(self.root.join("thumbs")).await?;
@@ -81,7 +88,7 @@ impl PhotoStore {
             .join(format!("{}.thumb", uuid::Uuid::now_v7()));
         let mut f = tokio::fs::File::create(&temp).await?;
         f.write_all(jpeg).await?;
-        f.sync_all().await?;
+        f.flush().await?;
         drop(f);
         tokio::fs::rename(&temp, &dest).await
     }

@@ -2,7 +2,8 @@
 //! answers with a redirect to the page that shows the result (post/redirect/get).
 
 use super::import::{check_table, read_table, template_csv, FileError, MAX_FILE_BYTES};
-use crate::db::{AuditEntry, CommitOutcome, NewBatch, ResolvedSite};
+use crate::db::{AuditEntry, CommitOutcome, NewBatch, ReflagScope, ResolvedSite};
+use crate::evidence::reflag::reflag;
 use crate::pages_util::{admin, internal_page as internal, msg_code};
 use crate::startup::AppState;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, Query, State};
@@ -161,11 +162,13 @@ async fn commit(
             detail: serde_json::json!({}),
         };
         match state.store.commit_batch(id, &rows, &audit).await {
-            Ok(
-                CommitOutcome::Committed { .. }
-                | CommitOutcome::AlreadyCommitted
-                | CommitOutcome::NotReady,
-            ) => {}
+            Ok(CommitOutcome::Committed { updated, .. }) => {
+                if updated > 0 {
+                    // Updated sites may have moved: their photos' distance flags follow.
+                    refresh_flags(&state, &ReflagScope::All).await;
+                }
+            }
+            Ok(CommitOutcome::AlreadyCommitted | CommitOutcome::NotReady) => {}
             Err(e) => return internal(e),
         }
     }
@@ -498,12 +501,26 @@ async fn save_site(
         .save_site(id, &ResolvedSite { input, district_id }, &audit)
         .await
     {
-        Ok(Some(site)) => Redirect::to(&format!("/admin/sites/{site}?saved=1")).into_response(),
+        Ok(Some(site)) => {
+            if id.is_some() {
+                // The position or geofence may have changed: its photos' distance flags follow.
+                refresh_flags(&state, &ReflagScope::Site(site)).await;
+            }
+            Redirect::to(&format!("/admin/sites/{site}?saved=1")).into_response()
+        }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(crate::db::StoreError::Unique(_)) => {
             back(&[("external_code", Msg::ExternalCodeTaken)], &f)
         }
         Err(e) => internal(e),
+    }
+}
+
+/// Recomputes photo flags after a site change. The change itself is saved already; a failure here
+/// is logged and leaves the old flags, which the next change recomputes.
+async fn refresh_flags(state: &AppState, scope: &ReflagScope) {
+    if let Err(e) = reflag(&*state.store, &state.config.flag_policy, scope).await {
+        tracing::error!(error = %e, ?scope, "photo flags not recomputed after a site change");
     }
 }
 

@@ -1,0 +1,64 @@
+//! Integrity flags from what is stored about a photo. Computed when the photo arrives, and again
+//! whenever something they depend on changes: the site's position or geofence (an admin's edit or an
+//! import), or the same picture turning up in another inspection.
+
+use super::analyze::ExifFacts;
+use crate::db::{PhotoRow, ReflagScope, Store, StoreResult};
+use jieshui_app::domain::evidence::{flags, Flag, FlagPolicy, PhotoFacts, SiteFence};
+use jieshui_app::domain::geo::LatLon;
+
+/// What the flags of a stored photo are computed from.
+pub fn facts_of(p: &PhotoRow, same_hash_elsewhere: u32) -> PhotoFacts {
+    let exif: ExifFacts = serde_json::from_value(p.exif.clone()).unwrap_or_default();
+    PhotoFacts {
+        device_position: p
+            .device_lat
+            .zip(p.device_lon)
+            .map(|(a, b)| LatLon::new(a, b))
+            .filter(|p| p.is_valid()),
+        device_accuracy_m: p.accuracy_m,
+        exif_position: exif.lat.zip(exif.lon).map(|(a, b)| LatLon::new(a, b)),
+        exif_taken_at: exif.taken_at,
+        exif_time_assumed_offset: exif.offset_assumed,
+        captured_at: p.captured_at.map(|t| t.unix_timestamp()),
+        received_at: p.received_at.unix_timestamp(),
+        software: exif.software,
+        same_hash_elsewhere,
+    }
+}
+
+/// The fence of a site given as (lat, lon, radius in metres).
+pub fn fence(site: Option<(f64, f64, i64)>) -> Option<SiteFence> {
+    site.map(|(lat, lon, r)| SiteFence {
+        position: LatLon::new(lat, lon),
+        radius_m: r as f64,
+    })
+}
+
+/// Computes the flags of every photo in `scope` again and stores those that changed; returns how
+/// many changed.
+pub async fn reflag(
+    store: &dyn Store,
+    policy: &FlagPolicy,
+    scope: &ReflagScope,
+) -> StoreResult<usize> {
+    let rows = store.photos_to_reflag(scope).await?;
+    let mut changed = Vec::new();
+    for r in rows {
+        let now: Vec<Flag> = flags(
+            &facts_of(&r.photo, r.same_hash_elsewhere),
+            fence(r.site),
+            policy,
+        );
+        let now = serde_json::to_value(&now)
+            .map_err(|e| crate::db::StoreError::Corrupt(e.to_string()))?;
+        if now != r.photo.flags {
+            changed.push((r.photo.id, now));
+        }
+    }
+    if !changed.is_empty() {
+        store.set_photo_flags(&changed).await?;
+        tracing::info!(?scope, photos = changed.len(), "integrity flags recomputed");
+    }
+    Ok(changed.len())
+}

@@ -87,7 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = PhotoStore::open(&dir).await?;
     println!("photo ingest (one core, current-thread runtime):");
     run(&store, "phone-downscaled", 1600, 1200, 20).await?;
-    run(&store, "12 MP original", 4000, 3000, 5).await?;
+    run(&store, "12 MP original", 4000, 3000, 12).await?;
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

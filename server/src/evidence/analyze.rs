@@ -307,8 +307,8 @@ type ScaledDecode = (image::RgbImage, (u32, u32));
 /// 12 MP photo needed for a 1280 px thumbnail decodes at 2000 × 1500, skipping most of the inverse
 /// DCT and colour conversion. Returns the pixels and the full size, `Ok(None)` for what this decoder
 /// does not handle (CMYK, 12-bit, or anything it refuses), which then goes through the general
-/// decoder, the judge of whether a file is damaged; a size over the limits is refused here, from
-/// the header.
+/// decoder, the judge of whether a file is damaged, as does a picture too small to decode at a
+/// reduced scale; a size over the limits is refused here, from the header.
 fn decode_jpeg_scaled(
     bytes: &[u8],
     limits: &DecodeLimits,
@@ -329,11 +329,11 @@ fn decode_jpeg_scaled(
         return Err(AnalyzeError::TooLarge(w, h));
     }
     let long = w.max(h);
-    let (rw, rh) = if long > edge {
-        ((w * edge / long).max(1), (h * edge / long).max(1))
-    } else {
-        (w, h)
-    };
+    if long < edge * 2 {
+        // Decoded at full scale anyway, where the general decoder is faster.
+        return Ok(None);
+    }
+    let (rw, rh) = ((w * edge / long).max(1), (h * edge / long).max(1));
     let (Ok(rw), Ok(rh)) = (u16::try_from(rw), u16::try_from(rh)) else {
         return Ok(None);
     };
@@ -368,18 +368,26 @@ fn thumbnails(
         let small = shrink(&src, edge)?;
         let mut shown = image::DynamicImage::ImageRgb8(small.clone());
         shown.apply_orientation(orientation);
-        let mut out = Vec::new();
-        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80);
-        shown
-            .write_with_encoder(enc)
-            .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
-        thumbs.push((edge, out));
+        thumbs.push((edge, encode_jpeg(&shown.into_rgb8())?));
         if i + 1 < edges.len() {
             src = small;
         }
     }
     thumbs.sort_by_key(|t| t.0);
     Ok(thumbs)
+}
+
+/// A thumbnail's JPEG at quality 80 (a SIMD encoder: the image crate's takes four times as long).
+fn encode_jpeg(img: &image::RgbImage) -> Result<Vec<u8>, AnalyzeError> {
+    let (w, h) = img.dimensions();
+    let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(AnalyzeError::TooLarge(w, h));
+    };
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80)
+        .encode(img.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| AnalyzeError::Corrupt(e.to_string()))?;
+    Ok(out)
 }
 
 /// `src` with its long edge brought down to `edge` (kept as it is when already that small).
@@ -594,7 +602,7 @@ pub mod fixture {
 
 #[cfg(test)]
 mod tests {
-    use super::fixture::{camera_jpeg, CameraExif};
+    use super::fixture::{camera_jpeg, textured_jpeg, with_exif, CameraExif};
     use super::*;
 
     fn exif_at_shop(orientation: u16) -> CameraExif<'static> {
@@ -653,6 +661,38 @@ mod tests {
         assert!(read_exif_block(b"not exif at all").is_empty());
         assert!(read_exif_block(&[]).is_empty());
         assert!(read_exif_block(&vec![0u8; MAX_EXIF_BLOCK + 1]).is_empty());
+    }
+
+    #[test]
+    fn large_photos_decode_at_a_reduced_scale_into_upright_thumbnails() {
+        // 3000 × 2000 held sideways: shown 2000 × 3000; decoded at ½ for the 1280 px thumbnail.
+        let jpeg = with_exif(&textured_jpeg(3000, 2000), &exif_at_shop(6));
+        let a = analyze(&jpeg, &DecodeLimits::default()).expect("analyzed");
+        assert_eq!(a.size, Some((2000, 3000)));
+        let dims: Vec<(u32, u32)> = a
+            .thumbs
+            .iter()
+            .map(|(_, t)| {
+                let img = image::load_from_memory(t).expect("thumbnail decodes");
+                (img.width(), img.height())
+            })
+            .collect();
+        assert_eq!(dims, vec![(213, 320), (853, 1280)]);
+        // A large greyscale JPEG takes the same road.
+        let grey =
+            image::GrayImage::from_fn(2800, 2100, |x, y| image::Luma([((x ^ y) % 256) as u8]));
+        let mut g = Vec::new();
+        image::DynamicImage::ImageLuma8(grey)
+            .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                &mut g, 85,
+            ))
+            .expect("encode");
+        let a = analyze(&g, &DecodeLimits::default()).expect("analyzed");
+        assert_eq!(a.size, Some((2800, 2100)));
+        assert_eq!(
+            a.thumbs.iter().map(|t| t.0).collect::<Vec<_>>(),
+            vec![320, 1280]
+        );
     }
 
     #[test]

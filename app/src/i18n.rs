@@ -327,6 +327,7 @@ messages! {
     DistanceToSite => "距网点", "Distance to site";
     Camera => "相机", "Camera";
     Software => "软件", "Software";
+    OriginalSha256 => "原图 SHA-256（手机计算）", "Original's SHA-256 (computed on the phone)";
     Sha256 => "SHA-256 指纹", "SHA-256 fingerprint";
     FileSize => "文件", "File";
     NoFlags => "未发现异常。", "Nothing unusual found.";

@@ -310,6 +310,7 @@ impl Backend for ServerBackend {
             site_id: i.site_id,
             site_name: site.map(|s| s.summary.name).unwrap_or_default(),
             sha256: p.sha256,
+            original_sha256: p.original_sha256,
             bytes: p.bytes,
             mime: p.mime,
             size: p.width.zip(p.height),

@@ -32,6 +32,8 @@ struct Upload<'a> {
     device: Option<(f64, f64, f64)>,
     /// The original's EXIF block, as a phone that downscaled the photo sends it.
     exif: Option<&'a [u8]>,
+    /// The original's SHA-256, as a phone that downscaled the photo sends it.
+    original: Option<&'a str>,
 }
 
 async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
@@ -50,6 +52,9 @@ async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
         text("lon", &lon.to_string());
         text("accuracy_m", &acc.to_string());
         text("captured_at", "2026-11-29T02:15:10Z");
+    }
+    if let Some(h) = u.original {
+        text("original_sha256", h);
     }
     if let Some(exif) = u.exif {
         body.extend_from_slice(
@@ -149,6 +154,7 @@ async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePoo
         filename: "IMG_0001.jpg",
         device: Some((SHOP.0, SHOP.1, 8.0)),
         exif: None,
+        original: None,
     };
     let r = upload(&app, &inspector, &up).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -306,6 +312,7 @@ async fn bad_files_are_refused_in_the_users_language_and_store_nothing(pool: Sql
                 filename: name,
                 device: None,
                 exif: None,
+                original: None,
             },
         )
         .await;
@@ -336,6 +343,7 @@ async fn bad_files_are_refused_in_the_users_language_and_store_nothing(pool: Sql
             filename: "a.jpg",
             device: None,
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -367,6 +375,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             filename: "x.jpg",
             device: Some((36.4783, SHOP.1, 250.0)),
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -402,6 +411,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             filename: "x.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -432,6 +442,7 @@ async fn flags_tell_the_supervisor_what_to_look_at(pool: SqlitePool) {
             filename: "y.jpg",
             device: None,
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -469,6 +480,7 @@ async fn a_downscaled_photo_keeps_the_originals_exif_facts_sent_by_the_phone(poo
             filename: "IMG_0001.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
             exif: Some(block),
+            original: None,
         },
     )
     .await;
@@ -509,6 +521,7 @@ async fn a_downscaled_photo_keeps_the_originals_exif_facts_sent_by_the_phone(poo
             filename: "b.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
             exif: Some(block),
+            original: None,
         },
     )
     .await;
@@ -529,6 +542,7 @@ async fn a_downscaled_photo_keeps_the_originals_exif_facts_sent_by_the_phone(poo
             filename: "c.jpg",
             device: None,
             exif: Some(&huge),
+            original: None,
         },
     )
     .await;
@@ -579,6 +593,7 @@ async fn flags_follow_a_moved_site_and_a_picture_reused_later(pool: SqlitePool) 
             filename: "a.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -621,6 +636,7 @@ async fn flags_follow_a_moved_site_and_a_picture_reused_later(pool: SqlitePool) 
             filename: "a.jpg",
             device: Some((SHOP.0, SHOP.1, 5.0)),
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -632,6 +648,81 @@ async fn flags_follow_a_moved_site_and_a_picture_reused_later(pool: SqlitePool) 
         .await
         .body
         .contains("同一张照片已用于其他检查"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_same_original_downscaled_by_two_phones_is_recognised_as_reused(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let original = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    // Two re-encodes of one original: different bytes, the same original hash.
+    let (a, b) = (plain_jpeg(160, 120), plain_jpeg(161, 120));
+    let (insp1, insp2) = (start(&app, &inspector).await, start(&app, &inspector).await);
+    let first = Uuid::now_v7();
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: first,
+            inspection: insp1,
+            file: &a,
+            filename: "a.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: None,
+            original: Some(original),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json(&r)["original_sha256"], original);
+    assert!(!json(&r)["flags"].to_string().contains("duplicate"));
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp2,
+            file: &b,
+            filename: "b.jpg",
+            device: Some((SHOP.0, SHOP.1, 5.0)),
+            exif: None,
+            original: Some(&original.to_uppercase()),
+        },
+    )
+    .await;
+    assert!(
+        json(&r)["flags"]
+            .to_string()
+            .contains("duplicate_elsewhere"),
+        "{}",
+        r.body
+    );
+    let page = app.get(&format!("/photos/{first}"), Some(&inspector)).await;
+    assert!(
+        page.body.contains("同一张照片已用于其他检查"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(original) && page.body.contains("原图 SHA-256"));
+
+    // A hash that is not one is refused, and nothing is stored.
+    let before = photo_count(&app).await;
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id: Uuid::now_v7(),
+            inspection: insp2,
+            file: &plain_jpeg(162, 120),
+            filename: "c.jpg",
+            device: None,
+            exif: None,
+            original: Some("not-a-hash"),
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(photo_count(&app).await, before);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
@@ -651,6 +742,7 @@ async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
                 filename: "o.jpg",
                 device: Some((SHOP.0, SHOP.1, 5.0)),
                 exif: None,
+                original: None,
             },
         )
         .await;
@@ -681,6 +773,7 @@ async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
             filename: "t.jpg",
             device: None,
             exif: None,
+            original: None,
         },
     )
     .await;
@@ -702,6 +795,7 @@ async fn only_the_inspector_of_an_inspection_adds_to_it(pool: SqlitePool) {
         filename: "a.jpg",
         device: None,
         exif: None,
+        original: None,
     };
     assert_eq!(
         upload(&app, "x=y", &up).await.status,
@@ -747,6 +841,7 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
             filename: "far.jpg",
             device: Some((36.4783, SHOP.1, 10.0)),
             exif: None,
+            original: None,
         },
     )
     .await;

@@ -3,6 +3,8 @@
 // That one is a 12 MP original held sideways: the phone turns it upright, downscales it to 1600 px and
 // sends the EXIF it read from the original along.
 const { test, expect } = require('@playwright/test');
+const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const { signIn, shot, expectNoHorizontalScroll } = require('./helpers');
 
@@ -55,6 +57,9 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
   // above came from the original, and the viewer says so.
   await expect(page.getByText(/image\/jpeg · 0\.\d MB · 1200×1600/)).toBeVisible();
   await expect(page.getByText('由手机在压缩前从原图读取')).toBeVisible();
+  // The original's fingerprint, computed on the phone, is the file's own.
+  const originalSha = crypto.createHash('sha256').update(fs.readFileSync(fixture('photo-far.jpg'))).digest('hex');
+  await expect(page.getByText(originalSha)).toBeVisible();
   await expect(page.getByText('2026-11-29 10:15:02')).toBeVisible();
   await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
   await expectNoHorizontalScroll(page);

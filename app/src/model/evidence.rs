@@ -13,6 +13,8 @@ pub struct PhotoView {
     pub site_id: Uuid,
     pub site_name: String,
     pub sha256: String,
+    /// The camera original's hash, when the phone sent a downscaled copy.
+    pub original_sha256: Option<String>,
     pub bytes: i64,
     pub mime: String,
     pub size: Option<(i64, i64)>,

@@ -174,11 +174,12 @@ mod capture {
             // starts uploading as soon as it is ready, while the next is being prepared.
             wasm_bindgen_futures::spawn_local(async move {
                 for (file, item) in jobs {
-                    let (body, name, exif) = prepare(&file, settings).await;
+                    let p = prepare(&file, settings).await;
                     send(Upload {
-                        body,
-                        name,
-                        exif,
+                        body: p.body,
+                        name: p.name,
+                        exif: p.exif,
+                        original_sha256: p.original_sha256,
                         id: item.key,
                         inspection: inspection.clone(),
                         fix,
@@ -193,13 +194,24 @@ mod capture {
         locate(go);
     }
 
-    /// What to send for one chosen photo: its body, file name, and the original's EXIF block (a
-    /// slice of the original, no copy) when the body is a downscaled re-encode that lost it.
-    async fn prepare(
-        file: &web_sys::File,
-        settings: CaptureSettings,
-    ) -> (web_sys::Blob, String, Option<web_sys::Blob>) {
-        let original = || (web_sys::Blob::from(file.clone()), file.name(), None);
+    /// What to send for one chosen photo.
+    struct Prepared {
+        body: web_sys::Blob,
+        name: String,
+        /// When `body` is a downscaled re-encode: the original's EXIF block (a slice of the
+        /// original, no copy), which the re-encode lost…
+        exif: Option<web_sys::Blob>,
+        /// …and the original's SHA-256, so the same picture is recognised however it was re-encoded.
+        original_sha256: Option<String>,
+    }
+
+    async fn prepare(file: &web_sys::File, settings: CaptureSettings) -> Prepared {
+        let original = || Prepared {
+            body: web_sys::Blob::from(file.clone()),
+            name: file.name(),
+            exif: None,
+            original_sha256: None,
+        };
         if settings.send_original {
             return original();
         }
@@ -215,7 +227,28 @@ mod capture {
         });
         let stem = file.name();
         let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(a, _)| a);
-        (small, format!("{stem}.jpg"), exif)
+        Prepared {
+            body: small,
+            name: format!("{stem}.jpg"),
+            exif,
+            original_sha256: sha256_hex(file).await,
+        }
+    }
+
+    /// The file's SHA-256 by the browser's own digest; `None` outside a secure context (plain
+    /// HTTP to anything but localhost), where browsers offer no digest.
+    async fn sha256_hex(file: &web_sys::File) -> Option<String> {
+        let crypto = web_sys::window()?.crypto().ok()?;
+        let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok()?;
+        let subtle: web_sys::SubtleCrypto = subtle.dyn_into().ok()?;
+        let data = JsFuture::from(file.array_buffer()).await.ok()?;
+        let data: js_sys::Object = data.dyn_into().ok()?;
+        let digest = subtle
+            .digest_with_str_and_buffer_source("SHA-256", &data)
+            .ok()?;
+        let digest = JsFuture::from(digest).await.ok()?;
+        let bytes = js_sys::Uint8Array::new(&digest).to_vec();
+        Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// The first bytes of a file, where a JPEG keeps its EXIF (at most 64 KiB after the start).
@@ -313,6 +346,7 @@ mod capture {
         name: String,
         /// The original's EXIF (TIFF) block when `body` is a re-encode without it.
         exif: Option<web_sys::Blob>,
+        original_sha256: Option<String>,
         id: String,
         inspection: String,
         fix: Fix,
@@ -339,6 +373,9 @@ mod capture {
         let _ = form.append_with_str("captured_at", &u.captured_at);
         if let Some(exif) = &u.exif {
             let _ = form.append_with_blob_and_filename("exif", exif, "exif.tiff");
+        }
+        if let Some(h) = &u.original_sha256 {
+            let _ = form.append_with_str("original_sha256", h);
         }
         let _ = form.append_with_blob_and_filename("file", &u.body, &u.name);
         if xhr.open_with_async("POST", "/api/photos", true).is_err() {

@@ -79,6 +79,9 @@ pub fn PhotoPage() -> impl IntoView {
                                     <dd>{format!("{} · {:.1} MB", p.mime, p.bytes as f64 / 1_048_576.0)}
                                         {p.size.map(|(w, h)| format!(" · {w}×{h}"))}</dd>
                                     <dt>{Msg::Sha256.text(lang)}</dt><dd class="hash">{p.sha256.clone()}</dd>
+                                    {p.original_sha256.clone().map(|h| view! {
+                                        <dt>{Msg::OriginalSha256.text(lang)}</dt><dd class="hash">{h}</dd>
+                                    })}
                                 </dl>
                                 {p.exif_from_phone.then(|| view! { <p class="muted small">{Msg::ExifFromPhone.text(lang)}</p> })}
                             </section>

@@ -187,8 +187,14 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow>;
     async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>>;
     async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>>;
-    /// How many other inspections already hold a photo with this hash.
-    async fn same_hash_elsewhere(&self, sha256: &str, inspection_id: Uuid) -> StoreResult<u32>;
+    /// How many other inspections already hold the same picture: a photo whose stored or original
+    /// hash is either of these.
+    async fn same_hash_elsewhere(
+        &self,
+        sha256: &str,
+        original_sha256: Option<&str>,
+        inspection_id: Uuid,
+    ) -> StoreResult<u32>;
     /// Inserts; a photo id already taken is `StoreError::Unique("photos_pkey")`.
     async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()>;
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>>;
@@ -291,8 +297,11 @@ pub struct InspectionRow {
 pub enum ReflagScope {
     /// Those of inspections at this site (its position or geofence changed).
     Site(Uuid),
-    /// Those with this hash (it has just been used again elsewhere).
-    Hash(String),
+    /// Those showing this picture (stored or original hash), which has just been used again.
+    Picture {
+        sha256: String,
+        original_sha256: Option<String>,
+    },
     /// Every photo (many sites changed at once, e.g. by an import).
     All,
 }
@@ -311,6 +320,8 @@ pub struct PhotoRow {
     pub inspection_id: Uuid,
     pub line_id: Option<Uuid>,
     pub sha256: String,
+    /// The camera original's hash, computed on the phone when it sent a downscaled copy.
+    pub original_sha256: Option<String>,
     pub bytes: i64,
     pub mime: String,
     pub width: Option<i64>,

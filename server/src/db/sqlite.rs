@@ -919,13 +919,25 @@ impl Store for SqliteStore {
     async fn photos_to_reflag(&self, scope: &ReflagScope) -> StoreResult<Vec<ReflagRow>> {
         let (filter, bind) = match scope {
             ReflagScope::Site(id) => ("WHERE i.site_id = ?", Some(ReflagBind::Id(*id))),
-            ReflagScope::Hash(h) => ("WHERE p.sha256 = ?", Some(ReflagBind::Text(h.clone()))),
+            ReflagScope::Picture {
+                sha256,
+                original_sha256,
+            } => (
+                "WHERE p.sha256 IN (?1, ?2) OR p.original_sha256 IN (?1, ?2)",
+                Some(ReflagBind::Pair(
+                    sha256.clone(),
+                    original_sha256.clone().unwrap_or_else(|| sha256.clone()),
+                )),
+            ),
             ReflagScope::All => ("", None),
         };
         let sql = format!(
             "SELECT p.*, s.lat AS site_lat, s.lon AS site_lon, s.geofence_m AS site_geofence_m,
                     (SELECT COUNT(DISTINCT q.inspection_id) FROM photos q
-                      WHERE q.sha256 = p.sha256 AND q.inspection_id <> p.inspection_id) AS elsewhere
+                      WHERE q.inspection_id <> p.inspection_id
+                        AND (q.sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))
+                             OR q.original_sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))))
+                      AS elsewhere
                FROM photos p
                JOIN inspections i ON i.id = p.inspection_id
                LEFT JOIN sites s ON s.id = i.site_id
@@ -935,7 +947,7 @@ impl Store for SqliteStore {
         let q = sqlx::query(&sql);
         let q = match bind {
             Some(ReflagBind::Id(id)) => q.bind(id),
-            Some(ReflagBind::Text(t)) => q.bind(t),
+            Some(ReflagBind::Pair(a, b)) => q.bind(a).bind(b),
             None => q,
         };
         let rows = q.fetch_all(&self.pool).await?;
@@ -967,12 +979,23 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn same_hash_elsewhere(&self, sha256: &str, inspection_id: Uuid) -> StoreResult<u32> {
+    async fn same_hash_elsewhere(
+        &self,
+        sha256: &str,
+        original_sha256: Option<&str>,
+        inspection_id: Uuid,
+    ) -> StoreResult<u32> {
+        let original = original_sha256.unwrap_or(sha256);
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT inspection_id) FROM photos WHERE sha256 = ? AND inspection_id <> ?",
+            "SELECT COUNT(DISTINCT inspection_id) FROM photos
+              WHERE inspection_id <> ?
+                AND (sha256 IN (?, ?) OR original_sha256 IN (?, ?))",
         )
-        .bind(sha256)
         .bind(inspection_id)
+        .bind(sha256)
+        .bind(original)
+        .bind(sha256)
+        .bind(original)
         .fetch_one(&self.pool)
         .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
@@ -980,14 +1003,16 @@ impl Store for SqliteStore {
 
     async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO photos (id, inspection_id, line_id, sha256, bytes, mime, width, height, exif, client_exif,
-                                 device_lat, device_lon, accuracy_m, captured_at, received_at, uploaded_by, flags)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO photos (id, inspection_id, line_id, sha256, original_sha256, bytes, mime, width, height,
+                                 exif, client_exif, device_lat, device_lon, accuracy_m, captured_at, received_at,
+                                 uploaded_by, flags)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(p.id)
         .bind(p.inspection_id)
         .bind(p.line_id)
         .bind(&p.sha256)
+        .bind(&p.original_sha256)
         .bind(p.bytes)
         .bind(&p.mime)
         .bind(p.width)
@@ -1108,7 +1133,7 @@ fn site_summary(r: &sqlx::sqlite::SqliteRow) -> StoreResult<SiteSummary> {
 
 enum ReflagBind {
     Id(Uuid),
-    Text(String),
+    Pair(String, String),
 }
 
 fn photo_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PhotoRow> {
@@ -1121,6 +1146,7 @@ fn photo_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PhotoRow> {
         inspection_id: r.try_get("inspection_id")?,
         line_id: r.try_get("line_id")?,
         sha256: r.try_get("sha256")?,
+        original_sha256: r.try_get("original_sha256")?,
         bytes: r.try_get("bytes")?,
         mime: r.try_get("mime")?,
         width: r.try_get("width")?,

@@ -183,6 +183,8 @@ struct UploadFields {
     client_exif: serde_json::Map<String, serde_json::Value>,
     /// The original's EXIF block, sent by a phone that downscaled the photo.
     exif_block: Option<Vec<u8>>,
+    /// The original's SHA-256, computed by a phone that downscaled the photo.
+    original_sha256: Option<String>,
 }
 
 fn photo_json(p: &PhotoRow) -> serde_json::Value {
@@ -196,6 +198,7 @@ fn photo_json(p: &PhotoRow) -> serde_json::Value {
         "inspection_id": p.inspection_id,
         "line_id": p.line_id,
         "sha256": p.sha256,
+        "original_sha256": p.original_sha256,
         "bytes": p.bytes,
         "mime": p.mime,
         "width": p.width,
@@ -287,6 +290,7 @@ async fn upload(
             "lon" => fields.lon = Some(value),
             "accuracy_m" => fields.accuracy_m = Some(value),
             "captured_at" => fields.captured_at = Some(value),
+            "original_sha256" => fields.original_sha256 = Some(value),
             other if other.starts_with("exif_") && fields.client_exif.len() < 20 => {
                 fields
                     .client_exif
@@ -370,6 +374,19 @@ async fn ingest(
         None => None,
     };
 
+    let original_sha256 = match f
+        .original_sha256
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(h.to_ascii_lowercase())
+        }
+        Some(_) => return Err(bad(Msg::PhotoBadField)),
+        None => None,
+    };
+
     let inspection = match state.store.inspection(inspection_id).await {
         Ok(Some(i)) => i,
         Ok(None) => return Err(refuse(StatusCode::NOT_FOUND, Msg::InspectionUnknown, lang)),
@@ -430,7 +447,7 @@ async fn ingest(
         .map_err(internal)?;
     let elsewhere = state
         .store
-        .same_hash_elsewhere(&received.sha256, inspection_id)
+        .same_hash_elsewhere(&received.sha256, original_sha256.as_deref(), inspection_id)
         .await
         .map_err(internal)?;
     let mut row = PhotoRow {
@@ -438,6 +455,8 @@ async fn ingest(
         inspection_id,
         line_id,
         sha256: received.sha256.clone(),
+        // Only a stand-in for a file that is not the original says which original it came from.
+        original_sha256: original_sha256.filter(|h| *h != received.sha256),
         bytes: received.bytes as i64,
         mime: analysis.kind.mime().into(),
         width: analysis.size.map(|s| i64::from(s.0)),
@@ -473,7 +492,10 @@ async fn ingest(
         Ok(()) => {
             if elsewhere > 0 {
                 // The pictures this one repeats are flagged too, not only the latest copy.
-                let scope = ReflagScope::Hash(row.sha256.clone());
+                let scope = ReflagScope::Picture {
+                    sha256: row.sha256.clone(),
+                    original_sha256: row.original_sha256.clone(),
+                };
                 if let Err(e) = reflag(&*state.store, &state.config.flag_policy, &scope).await {
                     tracing::error!(error = %e, "flags of the earlier copies not updated");
                 }

@@ -126,7 +126,7 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
 #[cfg(feature = "hydrate")]
 mod capture {
     use super::{UploadItem, UploadState};
-    use crate::domain::evidence::exif_block;
+    use crate::domain::evidence::{exif_block, ImageKind};
     use crate::i18n::{Lang, Msg};
     use crate::model::evidence::CaptureSettings;
     use leptos::prelude::*;
@@ -215,13 +215,18 @@ mod capture {
         if settings.send_original {
             return original();
         }
+        let head = read_head(file).await.unwrap_or_default();
+        if ImageKind::sniff(&head) == Some(ImageKind::Heic) {
+            // Its EXIF lives where the phone cannot cut it out; a re-encode would lose the time and
+            // place the photo was taken. The server keeps the original, without a preview.
+            return original();
+        }
         let Some(small) = shrink(file, settings).await else {
-            // Small enough already (and carrying its own EXIF), or not decodable here (HEIC on
-            // most Android browsers): the server gets the original.
+            // Small enough already (and carrying its own EXIF), or not decodable here: the server
+            // gets the original.
             return original();
         };
-        let exif = read_head(file).await.and_then(|head| {
-            let r = exif_block(&head)?;
+        let exif = exif_block(&head).and_then(|r| {
             file.slice_with_f64_and_f64(r.start as f64, r.end as f64)
                 .ok()
         });

@@ -10,13 +10,17 @@ const { signIn, shot, expectNoHorizontalScroll } = require('./helpers');
 
 const fixture = (name) => path.join(__dirname, '..', 'fixtures', name);
 
-test('an inspector photographs a shop and the far photo is flagged in the viewer', async ({ page }) => {
+async function startCheckAtShop(page) {
   await signIn(page, 'inspector');
   await page.getByRole('button', { name: '按我的位置排序' }).tap();
   await expect(page).toHaveURL(/lat=/);
   await page.getByRole('button', { name: '开始检查 恒洁卫浴（金柱店）' }).tap();
   await expect(page).toHaveURL(/\/checks\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { level: 1, name: '恒洁卫浴（金柱店）' })).toBeVisible();
+}
+
+test('an inspector photographs a shop and the far photo is flagged in the viewer', async ({ page }) => {
+  await startCheckAtShop(page);
 
   // A 750 kbit/s uplink, as on weak 4G: each photo takes a couple of seconds, with visible progress.
   const cdp = await page.context().newCDPSession(page);
@@ -64,4 +68,20 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
   await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
   await expectNoHorizontalScroll(page);
   await shot(page, 'viewer');
+});
+
+test('a photo taken with no connection uploads by itself, once, when the connection returns', async ({ page, context }) => {
+  await startCheckAtShop(page);
+  await context.setOffline(true);
+  await page.getByLabel('拍照').setInputFiles([fixture('photo-at-shop.jpg')]);
+  // The phone says what is happening instead of failing.
+  await expect(page.getByText('网络中断，稍后自动重试…')).toBeVisible();
+  await shot(page, 'upload-offline');
+  await page.waitForTimeout(2_500); // at least one retry, still without a connection
+  await expect(page.getByText('网络中断，稍后自动重试…')).toBeVisible();
+  await context.setOffline(false);
+  await expect(page.getByRole('link', { name: '已上传' })).toHaveCount(1, { timeout: 20_000 });
+  // Stored once, however many times it was tried.
+  await page.reload();
+  await expect(page.getByRole('list', { name: '照片' }).getByRole('listitem')).toHaveCount(1);
 });

@@ -320,6 +320,7 @@ messages! {
     TakenAt => "拍摄时间（照片记录）", "Taken (from the photo)";
     ExifFromPhone => "照片记录（拍摄时间、GPS、相机）由手机在压缩前从原图读取；服务器保存的是压缩后的照片。", "The photo's own facts (time taken, GPS, camera) were read by the phone from the original before it was downscaled; the server keeps the downscaled copy.";
     OffsetAssumed => "（照片未记录时区，按北京时间）", "(no time zone in the photo; China time assumed)";
+    FixAt => "定位时间", "Position measured at";
     CapturedAt => "拍摄时间（手机记录）", "Captured (phone clock)";
     ReceivedAt => "服务器收到时间", "Received by the server";
     PhotoGps => "照片 GPS", "Photo GPS";

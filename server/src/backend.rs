@@ -321,6 +321,7 @@ impl Backend for ServerBackend {
             taken_offset_assumed: exif.offset_assumed,
             exif_from_phone: exif.from_phone,
             captured_at: p.captured_at.map(show),
+            fix_at: p.fix_at.map(show),
             received_at: show(p.received_at),
             exif_position: exif_pos,
             device_position: device,

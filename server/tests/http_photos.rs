@@ -52,6 +52,7 @@ async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
         text("lon", &lon.to_string());
         text("accuracy_m", &acc.to_string());
         text("captured_at", "2026-11-29T02:15:10Z");
+        text("fix_at", "2026-11-29T02:14:40Z");
     }
     if let Some(h) = u.original {
         text("original_sha256", h);
@@ -166,6 +167,8 @@ async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePoo
     );
     assert_eq!(v["exif"]["taken_at"], "2026-11-29T02:15:02Z");
     assert_eq!(v["exif"]["make"], "HUAWEI");
+    assert_eq!(v["device"]["captured_at"], "2026-11-29T02:15:10Z");
+    assert_eq!(v["device"]["fix_at"], "2026-11-29T02:14:40Z");
     assert!((v["exif"]["lat"].as_f64().unwrap_or_default() - SHOP.0).abs() < 1e-6);
     assert_eq!(
         v["flags"],
@@ -860,6 +863,10 @@ async fn the_viewer_explains_the_facts_and_flags(pool: SqlitePool) {
             "2026-11-29 10:15:02",
             "HUAWEI Mate 60",
             "恒洁卫浴（金柱店）",
+            // Phone clock and fix time, in China time.
+            "2026-11-29 10:15:10",
+            "定位时间",
+            "2026-11-29 10:14:40",
             sha.as_str(),
         ] {
             assert!(page.body.contains(text), "{text} missing");

@@ -65,6 +65,8 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
   const originalSha = crypto.createHash('sha256').update(fs.readFileSync(fixture('photo-far.jpg'))).digest('hex');
   await expect(page.getByText(originalSha)).toBeVisible();
   await expect(page.getByText('2026-11-29 10:15:02')).toBeVisible();
+  // The phone's fix carries the time it was measured.
+  await expect(page.getByRole('term').filter({ hasText: '定位时间' })).toBeVisible();
   await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
   await expectNoHorizontalScroll(page);
   await shot(page, 'viewer');

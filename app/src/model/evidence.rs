@@ -24,6 +24,8 @@ pub struct PhotoView {
     /// before it was downscaled.
     pub exif_from_phone: bool,
     pub captured_at: Option<String>,
+    /// When the phone measured the position shown.
+    pub fix_at: Option<String>,
     pub received_at: String,
     pub exif_position: Option<(f64, f64)>,
     pub device_position: Option<(f64, f64)>,

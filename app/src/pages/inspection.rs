@@ -134,8 +134,9 @@ mod capture {
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
-    /// Position of the phone when the photos were taken: (lat, lon, accuracy).
-    type Fix = Option<(f64, f64, f64)>;
+    /// Position of the phone when the photos were taken: (lat, lon, accuracy, when it was measured
+    /// as an RFC 3339 time). A cached fix can be older than the photo; the server keeps both times.
+    type Fix = Option<(f64, f64, f64, String)>;
 
     pub fn start(
         ev: leptos::ev::Event,
@@ -182,7 +183,7 @@ mod capture {
                         original_sha256: p.original_sha256,
                         id: item.key,
                         inspection: inspection.clone(),
-                        fix,
+                        fix: fix.clone(),
                         captured_at: captured_at.clone(),
                         state: item.state,
                         lang,
@@ -325,7 +326,10 @@ mod capture {
         let ok = Closure::once_into_js(move |pos: web_sys::Position| {
             let c = pos.coords();
             if let Some(f) = cell.borrow_mut().take() {
-                f(Some((c.latitude(), c.longitude(), c.accuracy())));
+                let at: String = js_sys::Date::new(&pos.timestamp().into())
+                    .to_iso_string()
+                    .into();
+                f(Some((c.latitude(), c.longitude(), c.accuracy(), at)));
             }
         });
         let err = Closure::once_into_js(move |_e: web_sys::PositionError| {
@@ -370,10 +374,11 @@ mod capture {
         };
         let _ = form.append_with_str("id", &u.id);
         let _ = form.append_with_str("inspection_id", &u.inspection);
-        if let Some((lat, lon, acc)) = u.fix {
+        if let Some((lat, lon, acc, at)) = &u.fix {
             let _ = form.append_with_str("lat", &lat.to_string());
             let _ = form.append_with_str("lon", &lon.to_string());
             let _ = form.append_with_str("accuracy_m", &acc.to_string());
+            let _ = form.append_with_str("fix_at", at);
         }
         let _ = form.append_with_str("captured_at", &u.captured_at);
         if let Some(exif) = &u.exif {

@@ -71,6 +71,7 @@ pub fn PhotoPage() -> impl IntoView {
                                     <dt>{Msg::PhonePosition.text(lang)}</dt>
                                     <dd>{p.device_position.map(pos).unwrap_or(unknown.clone())}
                                         {p.accuracy_m.map(|a| format!(" (±{})", format_distance(a, lang)))}</dd>
+                                    {p.fix_at.clone().map(|t| view! { <dt>{Msg::FixAt.text(lang)}</dt><dd>{t}</dd> })}
                                     <dt>{Msg::DistanceToSite.text(lang)}</dt>
                                     <dd>{p.distance_to_site_m.map(|d| format_distance(d, lang)).unwrap_or(unknown.clone())}</dd>
                                     <dt>{Msg::Camera.text(lang)}</dt><dd>{p.camera.clone().unwrap_or(unknown.clone())}</dd>

@@ -332,6 +332,8 @@ pub struct PhotoRow {
     pub device_lon: Option<f64>,
     pub accuracy_m: Option<f64>,
     pub captured_at: Option<OffsetDateTime>,
+    /// When the phone's position fix was measured.
+    pub fix_at: Option<OffsetDateTime>,
     pub received_at: OffsetDateTime,
     pub uploaded_by: Uuid,
     pub flags: serde_json::Value,

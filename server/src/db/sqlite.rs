@@ -1004,9 +1004,9 @@ impl Store for SqliteStore {
     async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO photos (id, inspection_id, line_id, sha256, original_sha256, bytes, mime, width, height,
-                                 exif, client_exif, device_lat, device_lon, accuracy_m, captured_at, received_at,
-                                 uploaded_by, flags)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 exif, client_exif, device_lat, device_lon, accuracy_m, captured_at, fix_at,
+                                 received_at, uploaded_by, flags)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(p.id)
         .bind(p.inspection_id)
@@ -1023,6 +1023,7 @@ impl Store for SqliteStore {
         .bind(p.device_lon)
         .bind(p.accuracy_m)
         .bind(p.captured_at)
+        .bind(p.fix_at)
         .bind(p.received_at)
         .bind(p.uploaded_by)
         .bind(p.flags.to_string())
@@ -1157,6 +1158,7 @@ fn photo_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PhotoRow> {
         device_lon: r.try_get("device_lon")?,
         accuracy_m: r.try_get("accuracy_m")?,
         captured_at: r.try_get("captured_at")?,
+        fix_at: r.try_get("fix_at")?,
         received_at: r.try_get("received_at")?,
         uploaded_by: r.try_get("uploaded_by")?,
         flags: json("flags")?,

@@ -180,6 +180,7 @@ struct UploadFields {
     lon: Option<String>,
     accuracy_m: Option<String>,
     captured_at: Option<String>,
+    fix_at: Option<String>,
     client_exif: serde_json::Map<String, serde_json::Value>,
     /// The original's EXIF block, sent by a phone that downscaled the photo.
     exif_block: Option<Vec<u8>>,
@@ -210,7 +211,8 @@ fn photo_json(p: &PhotoRow) -> serde_json::Value {
             "model": exif.model, "software": exif.software, "from_phone": exif.from_phone,
         },
         "device": { "lat": p.device_lat, "lon": p.device_lon, "accuracy_m": p.accuracy_m,
-                    "captured_at": p.captured_at.and_then(|t| t.format(&Rfc3339).ok()) },
+                    "captured_at": p.captured_at.and_then(|t| t.format(&Rfc3339).ok()),
+                    "fix_at": p.fix_at.and_then(|t| t.format(&Rfc3339).ok()) },
         "received_at": p.received_at.format(&Rfc3339).ok(),
         "flags": p.flags,
     })
@@ -290,6 +292,7 @@ async fn upload(
             "lon" => fields.lon = Some(value),
             "accuracy_m" => fields.accuracy_m = Some(value),
             "captured_at" => fields.captured_at = Some(value),
+            "fix_at" => fields.fix_at = Some(value),
             "original_sha256" => fields.original_sha256 = Some(value),
             other if other.starts_with("exif_") && fields.client_exif.len() < 20 => {
                 fields
@@ -364,15 +367,17 @@ async fn ingest(
         .zip(lon)
         .map(|(a, b)| LatLon::new(a, b))
         .filter(|p| p.is_valid());
-    let captured_at = match f
-        .captured_at
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => Some(OffsetDateTime::parse(s, &Rfc3339).map_err(|_| bad(Msg::PhotoBadField))?),
-        None => None,
+    let time = |v: &Option<String>| -> Result<Option<OffsetDateTime>, Response> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => OffsetDateTime::parse(s, &Rfc3339)
+                .map(Some)
+                .map_err(|_| bad(Msg::PhotoBadField)),
+            None => Ok(None),
+        }
     };
+    let captured_at = time(&f.captured_at)?;
+    // A fix only means something with the position it dates.
+    let fix_at = time(&f.fix_at)?.filter(|_| device.is_some());
 
     let original_sha256 = match f
         .original_sha256
@@ -467,6 +472,7 @@ async fn ingest(
         device_lon: device.map(|p| p.lon),
         accuracy_m: accuracy,
         captured_at,
+        fix_at,
         received_at: OffsetDateTime::now_utc(),
         uploaded_by: user.id,
         flags: serde_json::Value::Null,

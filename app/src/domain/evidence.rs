@@ -52,39 +52,69 @@ impl ImageKind {
     }
 }
 
-/// Where a JPEG keeps its EXIF: the byte range of the TIFF data inside its APP1 `Exif` segment,
-/// found by walking the segments before the image data. The phone reads this from the original
-/// before it re-encodes the photo (which drops it) and sends it along; `None` for other formats or
-/// a JPEG without EXIF, and for a segment that runs past the bytes given.
-pub fn exif_block(jpeg: &[u8]) -> Option<std::ops::Range<usize>> {
-    if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut i = 2;
-    while i + 4 <= jpeg.len() {
-        if jpeg[i] != 0xFF {
+/// One segment of a JPEG's header: its marker, where it starts, and the bytes of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpegSegment {
+    pub marker: u8,
+    pub start: usize,
+    pub body: std::ops::Range<usize>,
+}
+
+/// The segments of a JPEG's header, in order, up to and including the start of scan (or end of
+/// image), after which the entropy-coded data follows; those two come with an empty body. The walk
+/// stops early at anything malformed: bytes that are not a marker, or a segment that runs past the
+/// bytes given (as in the first bytes of a file).
+pub fn jpeg_segments(jpeg: &[u8]) -> impl Iterator<Item = JpegSegment> + '_ {
+    let mut i = if jpeg.starts_with(&[0xFF, 0xD8]) {
+        2
+    } else {
+        usize::MAX
+    };
+    std::iter::from_fn(move || loop {
+        if i.checked_add(4).is_none_or(|end| end > jpeg.len()) || jpeg[i] != 0xFF {
             return None;
         }
         let marker = jpeg[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
+        match marker {
+            // Fill bytes before a marker.
+            0xFF => i += 1,
+            // Markers without a length.
+            0x01 | 0xD0..=0xD7 => i += 2,
+            0xDA | 0xD9 => {
+                let start = i;
+                i = usize::MAX;
+                return Some(JpegSegment {
+                    marker,
+                    start,
+                    body: start + 2..start + 2,
+                });
+            }
+            _ => {
+                let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+                let body = i + 4..i + 2 + len;
+                if len < 2 || body.end > jpeg.len() {
+                    return None;
+                }
+                let start = i;
+                i = body.end;
+                return Some(JpegSegment {
+                    marker,
+                    start,
+                    body,
+                });
+            }
         }
-        // Start of scan or end of image: no EXIF comes after.
-        if marker == 0xDA || marker == 0xD9 {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
-        let body = i + 4..i + 2 + len;
-        if len < 2 || body.end > jpeg.len() {
-            return None;
-        }
-        if marker == 0xE1 && jpeg[body.clone()].starts_with(b"Exif\0\0") {
-            return Some(body.start + 6..body.end);
-        }
-        i = body.end;
-    }
-    None
+    })
+}
+
+/// Where a JPEG keeps its EXIF: the byte range of the TIFF data inside its APP1 `Exif` segment.
+/// The phone reads this from the original before it re-encodes the photo (which drops it) and sends
+/// it along; `None` for other formats or a JPEG without EXIF, and for a segment that runs past the
+/// bytes given.
+pub fn exif_block(jpeg: &[u8]) -> Option<std::ops::Range<usize>> {
+    jpeg_segments(jpeg)
+        .find(|s| s.marker == 0xE1 && jpeg[s.body.clone()].starts_with(b"Exif\0\0"))
+        .map(|s| s.body.start + 6..s.body.end)
 }
 
 /// Limits that keep a hostile or broken file from exhausting the server.

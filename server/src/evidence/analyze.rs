@@ -4,7 +4,7 @@
 //! semaphore.
 
 use image::{ImageDecoder, ImageReader, Limits};
-use jieshui_app::domain::evidence::{DecodeLimits, ImageKind};
+use jieshui_app::domain::evidence::{jpeg_segments, DecodeLimits, ImageKind};
 use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 
@@ -206,27 +206,9 @@ fn image_format(kind: ImageKind) -> Option<image::ImageFormat> {
 /// the start of scan first, so the end marker of an EXIF thumbnail does not count; data some phones
 /// append after the image is allowed.
 pub fn jpeg_complete(bytes: &[u8]) -> bool {
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xDA {
-            return bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]);
-        }
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            i += 2;
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        i += 2 + len;
-    }
-    false
+    jpeg_segments(bytes)
+        .find(|s| s.marker == 0xDA)
+        .is_some_and(|s| bytes[s.start..].windows(2).any(|w| w == [0xFF, 0xD9]))
 }
 
 /// Everything about one photo. Refuses what is not an image, what is too large to decode safely

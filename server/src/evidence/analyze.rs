@@ -208,7 +208,8 @@ fn image_format(kind: ImageKind) -> Option<image::ImageFormat> {
 pub fn jpeg_complete(bytes: &[u8]) -> bool {
     jpeg_segments(bytes)
         .find(|s| s.marker == 0xDA)
-        .is_some_and(|s| bytes[s.start..].windows(2).any(|w| w == [0xFF, 0xD9]))
+        // From the end: the marker is almost always there, and the scan data is megabytes long.
+        .is_some_and(|s| bytes[s.start..].windows(2).rev().any(|w| w == [0xFF, 0xD9]))
 }
 
 /// Everything about one photo. Refuses what is not an image, what is too large to decode safely

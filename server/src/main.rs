@@ -86,6 +86,20 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     let demo = config.demo;
     let state = startup::AppState::new(config.clone(), store.clone());
 
+    // Flag thresholds are settings: a restart with other thresholds brings every stored photo's
+    // flags in line with them, in the background (unchanged flags are not written).
+    let reflagger = store.clone();
+    let policy = config.flag_policy;
+    tokio::spawn(async move {
+        use jieshui_server::db::ReflagScope;
+        use jieshui_server::evidence::reflag::reflag;
+        match reflag(&*reflagger, &policy, &ReflagScope::All).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(photos = n, "photo flags updated to the current thresholds"),
+            Err(e) => tracing::warn!(error = %e, "photo flags not checked against the thresholds"),
+        }
+    });
+
     // Expired sessions are swept hourly; lookups already refuse them, this only keeps the table small.
     let sweeper = store.clone();
     let idle = time::Duration::minutes(config.session_idle_minutes);

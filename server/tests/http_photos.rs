@@ -729,6 +729,59 @@ async fn the_same_original_downscaled_by_two_phones_is_recognised_as_reused(pool
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
+async fn flags_follow_thresholds_changed_between_restarts(pool: SqlitePool) {
+    use jieshui_app::domain::evidence::FlagPolicy;
+    use jieshui_server::db::ReflagScope;
+    use jieshui_server::evidence::reflag::reflag;
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let id = Uuid::now_v7();
+    let jpeg = camera_jpeg(160, 120, &at_shop(1));
+    let r = upload(
+        &app,
+        &inspector,
+        &Upload {
+            id,
+            inspection: insp,
+            file: &jpeg,
+            filename: "a.jpg",
+            device: Some((SHOP.0, SHOP.1, 150.0)),
+            exif: None,
+            original: None,
+        },
+    )
+    .await;
+    assert!(json(&r)["flags"].to_string().contains("poor_accuracy"));
+    let path = format!("/photos/{id}");
+    assert!(app
+        .get(&path, Some(&inspector))
+        .await
+        .body
+        .contains("手机定位精度差"));
+    // What start-up does with a looser accuracy threshold; a second run finds nothing to change.
+    let looser = FlagPolicy {
+        max_accuracy_m: 200.0,
+        ..FlagPolicy::default()
+    };
+    let changed = reflag(&*app.store, &looser, &ReflagScope::All)
+        .await
+        .expect("reflag");
+    assert_eq!(changed, 1);
+    assert!(!app
+        .get(&path, Some(&inspector))
+        .await
+        .body
+        .contains("手机定位精度差"));
+    assert_eq!(
+        reflag(&*app.store, &looser, &ReflagScope::All)
+            .await
+            .expect("reflag"),
+        0
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
 async fn orientations_and_time_zones_from_real_cameras(pool: SqlitePool) {
     let app = app(pool).await;
     let inspector = app.login("inspector").await;

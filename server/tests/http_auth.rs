@@ -496,6 +496,8 @@ async fn the_users_page_works_as_plain_forms(pool: SqlitePool) {
         "what was typed is kept"
     );
     assert!(page.body.contains("aria-invalid=\"true\""));
+    // The district choices are rendered into the form (from their own resource).
+    assert!(page.body.contains(">东昌府区</option>"), "{}", page.body);
 
     let good = [
         ("username", "wang.wu"),
@@ -552,7 +554,11 @@ async fn the_users_page_works_as_plain_forms(pool: SqlitePool) {
             &[("username", "wang.wu"), ("password", "new-wang-password")],
         )
         .await;
-    assert!(r.location().starts_with("/login?error=bad"));
+    assert!(
+        r.location().starts_with("/login?error=bad"),
+        "{}",
+        r.location()
+    );
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

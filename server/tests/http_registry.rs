@@ -489,6 +489,15 @@ async fn a_site_is_created_and_edited_through_the_form(pool: SqlitePool) {
         .get(&format!("/admin/sites/{id}/edit"), Some(&admin))
         .await;
     assert!(form.body.contains("value=\"C900\"") && form.body.contains("value=\"640\""));
+    // The stored district is the one chosen among the rendered choices.
+    assert!(
+        form.body.contains("selected>东昌府区</option>")
+            || form.body.contains("selected=\"\">东昌府区</option>"),
+        "{}",
+        form.body
+    );
+    let list = app.get("/admin/sites?district_id=", Some(&admin)).await;
+    assert!(list.body.contains(">东昌府区</option>"), "{}", list.body);
     let mut edited = good.to_vec();
     edited[1] = ("name", "新城小区（一期）");
     let r = app

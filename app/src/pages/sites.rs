@@ -148,11 +148,13 @@ pub fn SitesPage() -> impl IntoView {
                                 let district_v = district_v.clone();
                                 move || {
                                     let district_v = district_v.clone();
-                                    districts.get().and_then(|r| r.ok()).map(move |ds| ds.into_iter().map(|d| {
-                                        let id = d.id.to_string();
-                                        let sel = id == district_v;
-                                        view! { <option value=id selected=sel>{d.name}</option> }
-                                    }).collect_view())
+                                    Suspend::new(async move {
+                                        districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
+                                            let id = d.id.to_string();
+                                            let sel = id == district_v;
+                                            view! { <option value=id selected=sel>{d.name}</option> }
+                                        }).collect_view())
+                                    })
                                 }
                             }
                         </Suspense>
@@ -656,10 +658,12 @@ pub fn SiteFormPage() -> impl IntoView {
                                                 <Suspense>
                                                     {move || {
                                                         let district_sel = district_sel.clone();
-                                                        districts.get().and_then(|r| r.ok()).map(move |ds| ds.into_iter().map(|d| {
-                                                            let sel = d.id.to_string() == district_sel || d.code == district_sel || d.name == district_sel;
-                                                            view! { <option value=d.code.clone() selected=sel>{d.name}</option> }
-                                                        }).collect_view())
+                                                        Suspend::new(async move {
+                                                            districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
+                                                                let sel = d.id.to_string() == district_sel || d.code == district_sel || d.name == district_sel;
+                                                                view! { <option value=d.code.clone() selected=sel>{d.name}</option> }
+                                                            }).collect_view())
+                                                        })
                                                     }}
                                                 </Suspense>
                                             </select>

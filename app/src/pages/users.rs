@@ -113,11 +113,13 @@ pub fn UsersPage() -> impl IntoView {
                                             let district = district.clone();
                                             move || {
                                                 let district = district.clone();
-                                                districts.get().and_then(|r| r.ok()).map(move |ds| ds.into_iter().map(|d| {
-                                                    let id = d.id.to_string();
-                                                    let sel = id == district;
-                                                    view! { <option value=id selected=sel>{d.name}</option> }
-                                                }).collect_view())
+                                                Suspend::new(async move {
+                                                    districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
+                                                        let id = d.id.to_string();
+                                                        let sel = id == district;
+                                                        view! { <option value=id selected=sel>{d.name}</option> }
+                                                    }).collect_view())
+                                                })
                                             }
                                         }
                                     </Suspense>
@@ -139,13 +141,15 @@ pub fn UsersPage() -> impl IntoView {
                                 let me = me.clone();
                                 move || {
                                     let me = me.clone();
-                                    users.get().map(move |r| match r {
-                                        Ok(list) => view! {
-                                            <ul class="user-list">
-                                                {list.into_iter().map(|u| view! { <UserRow u lang me=me.clone() /> }).collect_view()}
-                                            </ul>
-                                        }.into_any(),
-                                        Err(e) => error_view(e, lang),
+                                    Suspend::new(async move {
+                                        match users.await {
+                                            Ok(list) => view! {
+                                                <ul class="user-list">
+                                                    {list.into_iter().map(|u| view! { <UserRow u lang me=me.clone() /> }).collect_view()}
+                                                </ul>
+                                            }.into_any(),
+                                            Err(e) => error_view(e, lang),
+                                        }
                                     })
                                 }
                             }

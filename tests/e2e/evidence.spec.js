@@ -79,6 +79,8 @@ test('a photo taken with no connection uploads by itself, once, when the connect
   // The phone says what is happening instead of failing.
   await expect(page.getByText('网络中断，稍后自动重试…')).toBeVisible();
   await shot(page, 'upload-offline');
+  // The page does not claim there are no photos while one is on its way.
+  await expect(page.getByText('还没有照片')).toBeHidden();
   await page.waitForTimeout(2_500); // at least one retry, still without a connection
   await expect(page.getByText('网络中断，稍后自动重试…')).toBeVisible();
   await context.setOffline(false);

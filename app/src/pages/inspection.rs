@@ -34,7 +34,7 @@ pub fn InspectionPage() -> impl IntoView {
                             <h2 id="capture-h">{Msg::PhotosTitle.text(lang)}</h2>
                             <PhotoCapture lang inspection_id=i.id.to_string() settings=i.capture />
                             {if i.photos.is_empty() {
-                                view! { <p class="muted">{Msg::NoPhotos.text(lang)}</p> }.into_any()
+                                view! { <p class="muted no-photos">{Msg::NoPhotos.text(lang)}</p> }.into_any()
                             } else {
                                 view! {
                                     <ul class="photo-grid" aria-label=Msg::PhotosTitle.text(lang)>

@@ -684,36 +684,10 @@ impl Store for SqliteStore {
             }
             None => {
                 let id = Uuid::now_v7();
-                sqlx::query(
-                    "INSERT INTO sites (id, kind, name, address, district_id, parent_id, lat, lon, geofence_m, contact,
-                                       credit_code, external_code, households, annual_water_m3, unit_type, active,
-                                       created_at, updated_at, source_lat, source_lon, source_system)
-                     VALUES (?, ?, ?, ?, ?, (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?), ?, ?, ?,
-                             ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                )
-                .bind(id)
-                .bind(s.kind.as_str())
-                .bind(&s.name)
-                .bind(&s.address)
-                .bind(r.district_id)
-                .bind(&s.parent_code)
-                .bind(s.position.lat)
-                .bind(s.position.lon)
-                .bind(s.geofence_m)
-                .bind(&s.contact)
-                .bind(&s.credit_code)
-                .bind(&s.external_code)
-                .bind(s.households)
-                .bind(s.annual_water_m3)
-                .bind(s.unit_type.map(|u| u.as_str()))
-                .bind(now)
-                .bind(now)
-                .bind(s.source_position.lat)
-                .bind(s.source_position.lon)
-                .bind(s.source_system.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                bind_new_site(sqlx::query(insert_site_sql!()), id, r, now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
                 id
             }
         };
@@ -804,41 +778,22 @@ impl Store for SqliteStore {
             .bind(&s.external_code)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO sites (id, kind, name, address, district_id, parent_id, lat, lon, geofence_m, contact,
-                                   credit_code, external_code, households, annual_water_m3, unit_type, active,
-                                   created_at, updated_at, source_lat, source_lon, source_system)
-                 VALUES (?, ?, ?, ?, ?, (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?), ?, ?, ?, ?,
-                         ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
-                 ON CONFLICT (kind, external_code) DO UPDATE SET
+            bind_new_site(
+                sqlx::query(concat!(
+                    insert_site_sql!(),
+                    " ON CONFLICT (kind, external_code) DO UPDATE SET
                     name = excluded.name, address = excluded.address, district_id = excluded.district_id,
                     parent_id = excluded.parent_id, lat = excluded.lat, lon = excluded.lon,
                     geofence_m = excluded.geofence_m, contact = excluded.contact, credit_code = excluded.credit_code,
                     households = excluded.households, annual_water_m3 = excluded.annual_water_m3,
                     unit_type = excluded.unit_type, updated_at = excluded.updated_at,
                     source_lat = excluded.source_lat, source_lon = excluded.source_lon,
-                    source_system = excluded.source_system",
+                    source_system = excluded.source_system"
+                )),
+                Uuid::now_v7(),
+                r,
+                now,
             )
-            .bind(Uuid::now_v7())
-            .bind(s.kind.as_str())
-            .bind(&s.name)
-            .bind(&s.address)
-            .bind(r.district_id)
-            .bind(&s.parent_code)
-            .bind(s.position.lat)
-            .bind(s.position.lon)
-            .bind(s.geofence_m)
-            .bind(&s.contact)
-            .bind(&s.credit_code)
-            .bind(&s.external_code)
-            .bind(s.households)
-            .bind(s.annual_water_m3)
-            .bind(s.unit_type.map(|u| u.as_str()))
-            .bind(now)
-            .bind(now)
-            .bind(s.source_position.lat)
-            .bind(s.source_position.lon)
-            .bind(s.source_system.as_str())
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -1163,4 +1118,45 @@ fn photo_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<PhotoRow> {
         uploaded_by: r.try_get("uploaded_by")?,
         flags: json("flags")?,
     })
+}
+
+/// A new site's row: every column but `active` (1) is bound by `bind_new_site`, in this order.
+macro_rules! insert_site_sql {
+    () => {
+        "INSERT INTO sites (id, kind, name, address, district_id, parent_id, lat, lon, geofence_m, contact,
+                           credit_code, external_code, households, annual_water_m3, unit_type, active,
+                           created_at, updated_at, source_lat, source_lon, source_system)
+         VALUES (?, ?, ?, ?, ?, (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?), ?, ?, ?, ?,
+                 ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)"
+    };
+}
+use insert_site_sql;
+
+fn bind_new_site<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    id: Uuid,
+    r: &'q ResolvedSite,
+    now: OffsetDateTime,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let s = &r.input;
+    q.bind(id)
+        .bind(s.kind.as_str())
+        .bind(&s.name)
+        .bind(&s.address)
+        .bind(r.district_id)
+        .bind(&s.parent_code)
+        .bind(s.position.lat)
+        .bind(s.position.lon)
+        .bind(s.geofence_m)
+        .bind(&s.contact)
+        .bind(&s.credit_code)
+        .bind(&s.external_code)
+        .bind(s.households)
+        .bind(s.annual_water_m3)
+        .bind(s.unit_type.map(|u| u.as_str()))
+        .bind(now)
+        .bind(now)
+        .bind(s.source_position.lat)
+        .bind(s.source_position.lon)
+        .bind(s.source_system.as_str())
 }

@@ -8,7 +8,7 @@
 // Handlers here answer with a response either way; boxing the error side would buy nothing.
 #![allow(clippy::result_large_err)]
 
-use super::analyze::{analyze, read_exif_block, AnalyzeError, ExifFacts, MAX_EXIF_BLOCK};
+use super::analyze::{analyze, read_exif_block, Analysis, AnalyzeError, ExifFacts, MAX_EXIF_BLOCK};
 use super::reflag::{facts_of, reflag};
 use super::store::{ReceiveError, Received};
 use crate::db::{InspectionRow, PhotoRow, ReflagScope, StoreError};
@@ -415,29 +415,9 @@ async fn ingest(
         Err(e) => return Err(internal(e)),
     }
 
-    let bytes = tokio::fs::read(&received.temp).await.map_err(internal)?;
-    let permit = state
-        .decode_permits
-        .clone()
-        .acquire_owned()
+    let analysis = analyze_off_runtime(state, &received.temp, f.exif_block)
         .await
         .map_err(internal)?;
-    let limits = state.config.decode_limits;
-    let phone_block = f.exif_block;
-    let analysis = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let mut a = analyze(&bytes, &limits)?;
-        // A downscaled photo lost its EXIF in the re-encode; the facts the phone read from the
-        // original stand in, marked as such. A file with EXIF of its own keeps its own.
-        if a.exif.is_empty() {
-            if let Some(block) = phone_block {
-                a.exif = read_exif_block(&block);
-            }
-        }
-        Ok::<_, AnalyzeError>(a)
-    })
-    .await
-    .map_err(internal)?;
     let analysis = match analysis {
         Ok(a) => a,
         Err(AnalyzeError::NotAnImage) => return Err(bad(Msg::PhotoNotImage)),
@@ -633,10 +613,16 @@ async fn thumb(
     }
 }
 
-/// Thumbnails made again from the stored original, and stored.
-async fn remake_thumbs(state: &AppState, sha256: &str) -> Result<Vec<(u32, Vec<u8>)>, String> {
-    let path = state.photos.path_for(sha256).ok_or("bad hash")?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
+/// `analyze` of the file at `path`, off the async runtime and under the decode semaphore. A
+/// downscaled photo lost its EXIF in the re-encode: the facts the phone read from the original
+/// (`phone_exif`) stand in, marked as such; a file with EXIF of its own keeps its own. The outer
+/// error is the server's (reading, the pool), the inner one the file's.
+async fn analyze_off_runtime(
+    state: &AppState,
+    path: &std::path::Path,
+    phone_exif: Option<Vec<u8>>,
+) -> Result<Result<Analysis, AnalyzeError>, String> {
+    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
     let permit = state
         .decode_permits
         .clone()
@@ -644,13 +630,26 @@ async fn remake_thumbs(state: &AppState, sha256: &str) -> Result<Vec<(u32, Vec<u
         .await
         .map_err(|e| e.to_string())?;
     let limits = state.config.decode_limits;
-    let analysis = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        analyze(&bytes, &limits)
+        let mut a = analyze(&bytes, &limits)?;
+        if a.exif.is_empty() {
+            if let Some(block) = phone_exif {
+                a.exif = read_exif_block(&block);
+            }
+        }
+        Ok(a)
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())
+}
+
+/// Thumbnails made again from the stored original, and stored.
+async fn remake_thumbs(state: &AppState, sha256: &str) -> Result<Vec<(u32, Vec<u8>)>, String> {
+    let path = state.photos.path_for(sha256).ok_or("bad hash")?;
+    let analysis = analyze_off_runtime(state, &path, None)
+        .await?
+        .map_err(|e| e.to_string())?;
     for (edge, jpeg) in &analysis.thumbs {
         state
             .photos

@@ -376,6 +376,8 @@ messages! {
     NetworkError => "网络连接失败，请检查信号后重试。", "The network failed. Check the signal and try again.";
     BadRequest => "提交的内容无效。", "What was sent is not valid.";
     ErrorTitle => "出错了", "Something went wrong";
+    BusyTitle => "服务器正忙", "The server is busy";
+    Busy => "请求太多或处理太慢，请几秒后重试。", "Too many requests, or this one took too long. Try again in a few seconds.";
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! with a redirect back to the page and its message (post/redirect/get), so the page needs no script.
 
 use crate::pages_util::{admin, msg_code, urlencode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,7 +30,7 @@ fn back_with_error(form: &str, e: &AppError, keep: &[(&str, &str)]) -> Response 
         AppError::Forbidden => return StatusCode::FORBIDDEN.into_response(),
         AppError::Unauthenticated => return StatusCode::UNAUTHORIZED.into_response(),
         other => {
-            return crate::auth::routes::error_page(
+            return crate::pages_util::error_page(
                 jieshui_app::i18n::Lang::Zh,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 match other {

@@ -4,7 +4,6 @@
 use jieshui_app::domain::evidence::{DecodeLimits, FlagPolicy};
 use jieshui_app::domain::throttle::ThrottlePolicy;
 use jieshui_app::model::evidence::CaptureSettings;
-use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -35,31 +34,14 @@ pub struct Config {
     pub capture: CaptureSettings,
 }
 
-/// What the TOML file may set. Every key is optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    bind: Option<String>,
-    public_url: Option<String>,
-    database_url: Option<String>,
-    data_dir: Option<PathBuf>,
-    site_root: Option<PathBuf>,
-    demo: Option<bool>,
-    session_idle_minutes: Option<i64>,
-    session_absolute_hours: Option<i64>,
-    login_free_failures: Option<u32>,
-    login_base_delay_secs: Option<i64>,
-    login_max_delay_secs: Option<i64>,
-    log: Option<String>,
-    trust_proxy: Option<bool>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {0}: {1}")]
     Read(PathBuf, std::io::Error),
     #[error("config file {0} is not valid: {1}")]
     Parse(PathBuf, toml::de::Error),
+    #[error("config file {0}: unknown setting {1:?}")]
+    Unknown(PathBuf, String),
     #[error("setting {0} has an invalid value {1:?}")]
     Invalid(&'static str, String),
 }
@@ -101,148 +83,186 @@ fn parse_bool(name: &'static str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
+/// One setting: its environment variable, its key in the TOML file (`None` for secrets, which only
+/// the environment may hold), and how a value is applied.
+pub struct Setting {
+    pub env: &'static str,
+    pub key: Option<&'static str>,
+    apply: fn(&mut Config, &'static str, &str) -> Result<(), ConfigError>,
+}
+
+macro_rules! setting {
+    ($env:literal, $key:expr, |$c:ident, $n:ident, $v:ident| $body:expr) => {
+        Setting {
+            env: $env,
+            key: $key,
+            apply: |$c: &mut Config, $n: &'static str, $v: &str| {
+                $body;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// Every setting, in one place: the file and the environment read the same table, so no setting
+/// exists in one and not the other.
+pub const SETTINGS: &[Setting] = &[
+    setting!("JIESHUI_BIND", Some("bind"), |c, n, v| c.bind =
+        parse(n, v)?),
+    setting!("JIESHUI_PUBLIC_URL", Some("public_url"), |c, _n, v| c
+        .public_url =
+        v.trim().to_string()),
+    setting!("DATABASE_URL", Some("database_url"), |c, _n, v| c
+        .database_url =
+        v.to_string()),
+    setting!("JIESHUI_DATA_DIR", Some("data_dir"), |c, _n, v| c
+        .data_dir =
+        PathBuf::from(v)),
+    setting!("JIESHUI_SITE_ROOT", Some("site_root"), |c, _n, v| c
+        .site_root =
+        PathBuf::from(v)),
+    setting!("JIESHUI_DEMO", Some("demo"), |c, n, v| c.demo =
+        parse_bool(n, v)?),
+    setting!("DEMO_PASSWORD", None, |c, _n, v| c.demo_password =
+        v.to_string()),
+    setting!(
+        "JIESHUI_SESSION_IDLE_MINUTES",
+        Some("session_idle_minutes"),
+        |c, n, v| c.session_idle_minutes = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_SESSION_ABSOLUTE_HOURS",
+        Some("session_absolute_hours"),
+        |c, n, v| c.session_absolute_hours = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_LOGIN_FREE_FAILURES",
+        Some("login_free_failures"),
+        |c, n, v| c.throttle.free_failures = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_LOGIN_BASE_DELAY_SECS",
+        Some("login_base_delay_secs"),
+        |c, n, v| c.throttle.base_delay_secs = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_LOGIN_MAX_DELAY_SECS",
+        Some("login_max_delay_secs"),
+        |c, n, v| c.throttle.max_delay_secs = parse(n, v)?
+    ),
+    setting!("JIESHUI_TRUST_PROXY", Some("trust_proxy"), |c, n, v| c
+        .trust_proxy =
+        parse_bool(n, v)?),
+    setting!(
+        "JIESHUI_PHOTO_ALLOW_GALLERY",
+        Some("photo_allow_gallery"),
+        |c, n, v| c.capture.allow_gallery = parse_bool(n, v)?
+    ),
+    setting!(
+        "JIESHUI_PHOTO_SEND_ORIGINAL",
+        Some("photo_send_original"),
+        |c, n, v| c.capture.send_original = parse_bool(n, v)?
+    ),
+    setting!(
+        "JIESHUI_PHOTO_LONG_EDGE",
+        Some("photo_long_edge"),
+        |c, n, v| c.capture.long_edge = parse(n, v)?
+    ),
+    setting!("JIESHUI_PHOTO_QUALITY", Some("photo_quality"), |c, n, v| {
+        c.capture.quality = parse(n, v)?
+    }),
+    setting!("JIESHUI_PHOTO_MAX_MB", Some("photo_max_mb"), |c, n, v| c
+        .photo_max_bytes =
+        parse::<u64>(n, v)?.saturating_mul(1024 * 1024)),
+    setting!(
+        "JIESHUI_FLAG_MAX_ACCURACY_M",
+        Some("flag_max_accuracy_m"),
+        |c, n, v| c.flag_policy.max_accuracy_m = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_FLAG_MAX_EXIF_DEVICE_GAP_M",
+        Some("flag_max_exif_device_gap_m"),
+        |c, n, v| c.flag_policy.max_exif_device_gap_m = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_FLAG_MAX_TIME_SKEW_SECS",
+        Some("flag_max_time_skew_secs"),
+        |c, n, v| c.flag_policy.max_time_skew_secs = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_FLAG_MAX_RECEIPT_DELAY_HOURS",
+        Some("flag_max_receipt_delay_hours"),
+        |c, n, v| c.flag_policy.max_receipt_delay_secs = parse::<i64>(n, v)?.saturating_mul(3600)
+    ),
+    setting!("JIESHUI_LOG", Some("log"), |c, _n, v| c.log = v.to_string()),
+];
+
 impl Config {
     /// Loads from the process environment and the file it names (`JIESHUI_CONFIG`, else
     /// `jieshui.toml` in the working directory if present).
     pub fn load() -> Result<Config, ConfigError> {
-        Self::load_from(|k| std::env::var(k).ok())
+        Self::load_from(
+            |k| std::env::var(k).ok(),
+            Some(PathBuf::from("jieshui.toml")),
+        )
     }
 
-    pub fn load_from(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    /// `default_file` is read when `JIESHUI_CONFIG` is not set and the file exists; tests pass
+    /// `None` so that a file in the working directory cannot change what they see.
+    pub fn load_from(
+        env: impl Fn(&str) -> Option<String>,
+        default_file: Option<PathBuf>,
+    ) -> Result<Config, ConfigError> {
         let mut c = Config::default();
-        let path = env("JIESHUI_CONFIG").map(PathBuf::from).or_else(|| {
-            let p = PathBuf::from("jieshui.toml");
-            p.exists().then_some(p)
-        });
+        let mut public_url_given = false;
+        let path = env("JIESHUI_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| default_file.filter(|p| p.exists()));
         if let Some(path) = path {
             let text =
                 std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
-            let f: FileConfig =
+            let table: toml::Table =
                 toml::from_str(&text).map_err(|e| ConfigError::Parse(path.clone(), e))?;
-            c.apply_file(f)?;
+            for (key, value) in table {
+                let Some(s) = SETTINGS.iter().find(|s| s.key == Some(key.as_str())) else {
+                    return Err(ConfigError::Unknown(path, key));
+                };
+                let name = s.key.unwrap_or(s.env);
+                let v = match value {
+                    toml::Value::String(v) => v,
+                    toml::Value::Integer(i) => i.to_string(),
+                    toml::Value::Float(f) => f.to_string(),
+                    toml::Value::Boolean(b) => b.to_string(),
+                    other => return Err(ConfigError::Invalid(name, other.to_string())),
+                };
+                if name == "database_url" && v.contains('@') {
+                    // A URL with credentials in a file would put a secret on disk in clear.
+                    return Err(ConfigError::Invalid(
+                        "database_url (put credentials in DATABASE_URL)",
+                        v,
+                    ));
+                }
+                public_url_given |= name == "public_url";
+                (s.apply)(&mut c, name, &v)?;
+            }
         }
-        let e = |k: &str| env(k).filter(|v| !v.is_empty());
-        if let Some(v) = e("JIESHUI_BIND") {
-            c.bind = parse("JIESHUI_BIND", &v)?;
+        for s in SETTINGS {
+            // RUST_LOG is the usual name for the log filter; JIESHUI_LOG wins when both are set.
+            let v = env(s.env)
+                .filter(|v| !v.is_empty())
+                .or_else(|| (s.env == "JIESHUI_LOG").then(|| env("RUST_LOG")).flatten());
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                public_url_given |= s.env == "JIESHUI_PUBLIC_URL";
+                (s.apply)(&mut c, s.env, &v)?;
+            }
         }
-        if let Some(v) = e("JIESHUI_PUBLIC_URL") {
-            c.public_url = v;
-        } else if e("JIESHUI_BIND").is_some() {
+        // Only a public URL nobody gave follows the bind address.
+        if !public_url_given {
             c.public_url = format!("http://{}", c.bind);
-        }
-        if let Some(v) = e("DATABASE_URL") {
-            c.database_url = v;
-        }
-        if let Some(v) = e("JIESHUI_DATA_DIR") {
-            c.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = e("JIESHUI_SITE_ROOT") {
-            c.site_root = PathBuf::from(v);
-        }
-        if let Some(v) = e("JIESHUI_DEMO") {
-            c.demo = parse_bool("JIESHUI_DEMO", &v)?;
-        }
-        if let Some(v) = e("DEMO_PASSWORD") {
-            c.demo_password = v;
-        }
-        if let Some(v) = e("JIESHUI_SESSION_IDLE_MINUTES") {
-            c.session_idle_minutes = parse("JIESHUI_SESSION_IDLE_MINUTES", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_SESSION_ABSOLUTE_HOURS") {
-            c.session_absolute_hours = parse("JIESHUI_SESSION_ABSOLUTE_HOURS", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_LOGIN_FREE_FAILURES") {
-            c.throttle.free_failures = parse("JIESHUI_LOGIN_FREE_FAILURES", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_LOGIN_BASE_DELAY_SECS") {
-            c.throttle.base_delay_secs = parse("JIESHUI_LOGIN_BASE_DELAY_SECS", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_LOGIN_MAX_DELAY_SECS") {
-            c.throttle.max_delay_secs = parse("JIESHUI_LOGIN_MAX_DELAY_SECS", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_TRUST_PROXY") {
-            c.trust_proxy = parse_bool("JIESHUI_TRUST_PROXY", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_PHOTO_ALLOW_GALLERY") {
-            c.capture.allow_gallery = parse_bool("JIESHUI_PHOTO_ALLOW_GALLERY", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_PHOTO_SEND_ORIGINAL") {
-            c.capture.send_original = parse_bool("JIESHUI_PHOTO_SEND_ORIGINAL", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_PHOTO_LONG_EDGE") {
-            c.capture.long_edge = parse("JIESHUI_PHOTO_LONG_EDGE", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_PHOTO_QUALITY") {
-            c.capture.quality = parse("JIESHUI_PHOTO_QUALITY", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_PHOTO_MAX_MB") {
-            c.photo_max_bytes = parse::<u64>("JIESHUI_PHOTO_MAX_MB", &v)? * 1024 * 1024;
-        }
-        if let Some(v) = e("JIESHUI_FLAG_MAX_ACCURACY_M") {
-            c.flag_policy.max_accuracy_m = parse("JIESHUI_FLAG_MAX_ACCURACY_M", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_FLAG_MAX_EXIF_DEVICE_GAP_M") {
-            c.flag_policy.max_exif_device_gap_m = parse("JIESHUI_FLAG_MAX_EXIF_DEVICE_GAP_M", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_FLAG_MAX_TIME_SKEW_SECS") {
-            c.flag_policy.max_time_skew_secs = parse("JIESHUI_FLAG_MAX_TIME_SKEW_SECS", &v)?;
-        }
-        if let Some(v) = e("JIESHUI_LOG").or_else(|| e("RUST_LOG")) {
-            c.log = v;
         }
         c.validate()?;
         Ok(c)
-    }
-
-    fn apply_file(&mut self, f: FileConfig) -> Result<(), ConfigError> {
-        if let Some(v) = f.bind {
-            self.bind = parse("bind", &v)?;
-            self.public_url = format!("http://{}", self.bind);
-        }
-        if let Some(v) = f.public_url {
-            self.public_url = v;
-        }
-        if let Some(v) = f.database_url {
-            if v.contains('@') {
-                // A URL with credentials in a file would put a secret on disk in clear.
-                return Err(ConfigError::Invalid(
-                    "database_url (put credentials in DATABASE_URL)",
-                    v,
-                ));
-            }
-            self.database_url = v;
-        }
-        if let Some(v) = f.data_dir {
-            self.data_dir = v;
-        }
-        if let Some(v) = f.site_root {
-            self.site_root = v;
-        }
-        if let Some(v) = f.demo {
-            self.demo = v;
-        }
-        if let Some(v) = f.session_idle_minutes {
-            self.session_idle_minutes = v;
-        }
-        if let Some(v) = f.session_absolute_hours {
-            self.session_absolute_hours = v;
-        }
-        if let Some(v) = f.login_free_failures {
-            self.throttle.free_failures = v;
-        }
-        if let Some(v) = f.login_base_delay_secs {
-            self.throttle.base_delay_secs = v;
-        }
-        if let Some(v) = f.login_max_delay_secs {
-            self.throttle.max_delay_secs = v;
-        }
-        if let Some(v) = f.log {
-            self.log = v;
-        }
-        if let Some(v) = f.trust_proxy {
-            self.trust_proxy = v;
-        }
-        Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -272,6 +292,13 @@ impl Config {
                 self.capture.long_edge.to_string(),
             ));
         }
+        if self.flag_policy.max_receipt_delay_secs <= 0 || self.flag_policy.max_time_skew_secs <= 0
+        {
+            return Err(ConfigError::Invalid(
+                "JIESHUI_FLAG_MAX_TIME_SKEW_SECS / JIESHUI_FLAG_MAX_RECEIPT_DELAY_HOURS (> 0)",
+                format!("{:?}", self.flag_policy),
+            ));
+        }
         if !(30..=100).contains(&self.capture.quality) {
             return Err(ConfigError::Invalid(
                 "JIESHUI_PHOTO_QUALITY (30–100)",
@@ -296,7 +323,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::load_from(|k| m.get(k).cloned())
+        Config::load_from(|k| m.get(k).cloned(), None)
     }
 
     #[test]
@@ -377,6 +404,67 @@ mod tests {
         let file = dir.join("j.toml");
         std::fs::write(&file, "database_url = \"postgres://u:pw@db/x\"\n")?;
         assert!(load(&[("JIESHUI_CONFIG", &file.to_string_lossy())]).is_err());
+        Ok(())
+    }
+
+    fn file(text: &str) -> Result<String, Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("jieshui-cfg-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("j.toml");
+        std::fs::write(&file, text)?;
+        Ok(file.to_string_lossy().to_string())
+    }
+
+    #[test]
+    fn a_bind_address_from_the_environment_keeps_the_files_public_url(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let f = file("public_url = \"https://jieshui.liaocheng.example\"\n")?;
+        let c = load(&[("JIESHUI_CONFIG", &f), ("JIESHUI_BIND", "0.0.0.0:8080")])?;
+        assert_eq!(c.public_url, "https://jieshui.liaocheng.example");
+        assert!(c.https());
+        // Given nowhere, it follows the bind address.
+        let c = load(&[("JIESHUI_BIND", "0.0.0.0:8080")])?;
+        assert_eq!(c.public_url, "http://0.0.0.0:8080");
+        Ok(())
+    }
+
+    #[test]
+    fn every_setting_but_a_secret_can_be_in_the_file() -> Result<(), Box<dyn std::error::Error>> {
+        for s in SETTINGS {
+            let secret = s.env == "DEMO_PASSWORD";
+            assert_eq!(s.key.is_none(), secret, "{} has no TOML key", s.env);
+        }
+        let f = file(
+            "photo_allow_gallery = true\nphoto_send_original = true\nphoto_long_edge = 2048\n\
+             photo_quality = 70\nphoto_max_mb = 20\nflag_max_accuracy_m = 50.5\n\
+             flag_max_exif_device_gap_m = 300\nflag_max_time_skew_secs = 120\n\
+             flag_max_receipt_delay_hours = 48\n",
+        )?;
+        let c = load(&[("JIESHUI_CONFIG", &f)])?;
+        assert!(c.capture.allow_gallery && c.capture.send_original);
+        assert_eq!((c.capture.long_edge, c.capture.quality), (2048, 70));
+        assert_eq!(c.photo_max_bytes, 20 * 1024 * 1024);
+        assert_eq!(c.flag_policy.max_accuracy_m, 50.5);
+        assert_eq!(c.flag_policy.max_exif_device_gap_m, 300.0);
+        assert_eq!(c.flag_policy.max_time_skew_secs, 120);
+        assert_eq!(c.flag_policy.max_receipt_delay_secs, 48 * 3600);
+        // The environment still wins over the file.
+        let c = load(&[("JIESHUI_CONFIG", &f), ("JIESHUI_PHOTO_QUALITY", "90")])?;
+        assert_eq!(c.capture.quality, 90);
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_keys_and_secrets_in_the_file_are_refused() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let f = file("photo_qualty = 70\n")?;
+        let e = load(&[("JIESHUI_CONFIG", &f)])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("photo_qualty"), "{e}");
+        let f = file("demo_password = \"x\"\n")?;
+        assert!(load(&[("JIESHUI_CONFIG", &f)]).is_err());
         Ok(())
     }
 

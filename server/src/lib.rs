@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod backend;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod evidence;
@@ -10,3 +11,4 @@ pub mod pages_util;
 pub mod registry;
 pub mod seed;
 pub mod startup;
+pub mod state;

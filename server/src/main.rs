@@ -84,7 +84,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let url = config.public_url.clone();
     let demo = config.demo;
-    let state = startup::AppState::new(config.clone(), store.clone());
+    let state = jieshui_server::state::AppState::new(config.clone(), store.clone());
 
     // Flag thresholds are settings: a restart with other thresholds brings every stored photo's
     // flags in line with them, in the background (unchanged flags are not written).
@@ -100,18 +100,21 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         }
     });
 
-    // Expired sessions are swept hourly; lookups already refuse them, this only keeps the table small.
+    // Expired sessions and forgotten sign-in failures are swept hourly; lookups already ignore
+    // them, this only keeps the tables small.
     let sweeper = store.clone();
     let idle = time::Duration::minutes(config.session_idle_minutes);
+    let window = config.throttle.window_secs;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = sweeper
-                .purge_expired_sessions(time::OffsetDateTime::now_utc(), idle)
-                .await
-            {
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(e) = sweeper.purge_expired_sessions(now, idle).await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+            if let Err(e) = sweeper.purge_failures(now.unix_timestamp() - window).await {
+                tracing::warn!(error = %e, "sign-in failure sweep failed");
             }
         }
     });

@@ -1,9 +1,11 @@
-//! Small helpers shared by the form routes.
+//! Small helpers shared by the plain routes: the role check, the house-style status pages, message
+//! keys in redirects.
 
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::role::Role;
+use jieshui_app::error::AppError;
 use jieshui_app::i18n::{Lang, Msg};
 use jieshui_app::model::CurrentUser;
 
@@ -16,12 +18,76 @@ pub fn admin(info: &RequestInfo) -> Result<CurrentUser, StatusCode> {
     }
 }
 
+tokio::task_local! {
+    /// The language of the request being answered, set by the session layer, so that an error page
+    /// made deep inside a handler speaks the user's language without every caller passing it.
+    pub static REQUEST_LANG: Lang;
+}
+
+/// The current request's language (Chinese outside a request).
+pub fn request_lang() -> Lang {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or_default()
+}
+
 /// A 500 in the house style, for the plain routes (Leptos pages render their own errors). The
 /// cause is logged once, here; the user sees only an incident number to quote.
 pub fn internal_page(e: impl std::fmt::Display) -> Response {
     let incident = uuid::Uuid::now_v7().simple().to_string();
     tracing::error!(%incident, error = %e, "request failed");
-    crate::auth::routes::error_page(Lang::Zh, StatusCode::INTERNAL_SERVER_ERROR, &incident)
+    error_page(request_lang(), StatusCode::INTERNAL_SERVER_ERROR, &incident)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/jieshui.css\"></head>\
+         <body><main class=\"login-page\" id=\"main\"><section class=\"card status-card\">\
+         <p class=\"status-code\" aria-hidden=\"true\">{status}</p><h1>{title}</h1>\
+         <p role=\"alert\">{body}</p><a class=\"btn\" href=\"/\">{home}</a></section></main></body></html>",
+        code = lang.code(),
+        title = esc(title),
+        status = status.as_u16(),
+        body = esc(body),
+        home = Msg::BackHome.text(lang),
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// An error page with the incident number that finds the log line.
+pub fn error_page(lang: Lang, status: StatusCode, incident: &str) -> Response {
+    let body = AppError::Internal {
+        incident: incident.to_string(),
+    }
+    .message(lang);
+    page(lang, status, Msg::ErrorTitle.text(lang), &body)
+}
+
+/// 503: the server is saturated or too slow right now; come back in a few seconds.
+pub fn busy_page(lang: Lang, retry_after_secs: u32) -> Response {
+    let mut r = page(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Msg::BusyTitle.text(lang),
+        Msg::Busy.text(lang),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, retry_after_secs.into());
+    r
 }
 
 /// A message's key as it travels in a redirect's query string (its variant name).

@@ -1,65 +1,16 @@
 //! Builds the HTTP application. `main` and every HTTP test use the same [`build_router`].
 
 use crate::auth::{self, routes};
-use crate::backend::ServerBackend;
-use crate::config::Config;
-use crate::db::SharedStore;
-use axum::extract::FromRef;
+use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use jieshui_app::app::{shell, App};
-use jieshui_app::backend::SharedBackend;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: SharedStore,
-    pub photos: crate::evidence::store::PhotoStore,
-    /// At most one image decode per core at a time: a burst of uploads queues instead of exhausting memory.
-    pub decode_permits: Arc<tokio::sync::Semaphore>,
-    pub backend: SharedBackend,
-    pub leptos_options: LeptosOptions,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(s: &AppState) -> Self {
-        s.leptos_options.clone()
-    }
-}
-
-impl AppState {
-    pub fn new(config: Config, store: SharedStore) -> AppState {
-        let leptos_options = LeptosOptions::builder()
-            .output_name("jieshui")
-            .site_root(config.site_root.to_string_lossy().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(config.bind)
-            .build();
-        let backend: SharedBackend = Arc::new(ServerBackend {
-            store: store.clone(),
-            capture: config.capture,
-        });
-        let photos = crate::evidence::store::PhotoStore::new(config.data_dir.join("photos"));
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        AppState {
-            config: Arc::new(config),
-            store,
-            photos,
-            decode_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
-            backend,
-            leptos_options,
-        }
-    }
-}
 
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);

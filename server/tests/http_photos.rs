@@ -13,11 +13,27 @@ use uuid::Uuid;
 const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 const SHOP: (f64, f64) = (36.4603, 115.9706); // 恒洁卫浴（金柱店）, geofence 150 m
 
+/// The camera's clock, in China time as EXIF writes it: 38 s before the test clock's start
+/// (2026-11-29 10:15:02 +08:00).
+static TAKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let t = (T0 - time::Duration::seconds(38)).to_offset(time::macros::offset!(+8));
+    t.format(time::macros::format_description!(
+        "[year]:[month]:[day] [hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+});
+
+/// The phone's clock when the photo was taken, and when its position fix was measured.
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn at_shop(orientation: u16) -> CameraExif<'static> {
     CameraExif {
         lat: Some(SHOP.0),
         lon: Some(SHOP.1),
-        taken: Some("2026:11:29 10:15:02"),
+        taken: Some(TAKEN.as_str()),
         offset: Some("+08:00"),
         orientation,
         software: None,
@@ -51,8 +67,8 @@ async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
         text("lat", &lat.to_string());
         text("lon", &lon.to_string());
         text("accuracy_m", &acc.to_string());
-        text("captured_at", "2026-11-29T02:15:10Z");
-        text("fix_at", "2026-11-29T02:14:40Z");
+        text("captured_at", &rfc3339(T0 - time::Duration::seconds(30)));
+        text("fix_at", &rfc3339(T0 - time::Duration::seconds(60)));
     }
     if let Some(h) = u.original {
         text("original_sha256", h);
@@ -140,6 +156,37 @@ fn walk(p: &std::path::Path) -> usize {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_photo_kept_on_the_phone_for_days_is_flagged_by_the_receipt_rule(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let send = |file: Vec<u8>| Upload {
+        id: Uuid::now_v7(),
+        inspection: insp,
+        file: Box::leak(file.into_boxed_slice()),
+        filename: "IMG.jpg",
+        device: None,
+        exif: None,
+        original: None,
+    };
+    // Offline all day: 23 hours later it is still not flagged for its age.
+    app.clock.advance(time::Duration::hours(23));
+    // A day later the session has ended: the inspector signs in again.
+    let inspector = app.login("inspector").await;
+    let r = upload(&app, &inspector, &send(camera_jpeg(64, 48, &at_shop(1)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(json(&r)["flags"], serde_json::json!([]));
+    // Two days after it was taken: flagged, with the gap.
+    app.clock.advance(time::Duration::hours(25));
+    let inspector = app.login("inspector").await;
+    let r = upload(&app, &inspector, &send(camera_jpeg(64, 40, &at_shop(1)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let f = &json(&r)["flags"];
+    assert_eq!(f[0]["flag"], "exif_time_far_from_receipt", "{f}");
+    assert_eq!(f[0]["skew_secs"], 48 * 3600 + 38);
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

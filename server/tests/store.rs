@@ -199,17 +199,52 @@ async fn the_audit_log_cannot_be_rewritten(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]
-async fn failure_counters_round_trip(pool: SqlitePool) {
+async fn failure_counters_are_compare_and_set(pool: SqlitePool) {
     let store = SqliteStore::from_pool(pool);
     assert_eq!(store.failures("u:x").await.expect("db"), None);
-    let rec = FailureRecord {
-        failures: 3,
-        last_failure_at: 1_700_000_000,
+    let rec = |failures, at| FailureRecord {
+        failures,
+        last_failure_at: at,
     };
-    store.put_failures("u:x", rec).await.expect("db");
-    assert_eq!(store.failures("u:x").await.expect("db"), Some(rec));
+    let t = 1_700_000_000;
+    assert!(store
+        .claim_attempt("u:x", None, rec(1, t))
+        .await
+        .expect("db"));
+    // A second writer that also read "nothing stored" loses.
+    assert!(!store
+        .claim_attempt("u:x", None, rec(1, t))
+        .await
+        .expect("db"));
+    assert_eq!(store.failures("u:x").await.expect("db"), Some(rec(1, t)));
+    assert!(store
+        .claim_attempt("u:x", Some(rec(1, t)), rec(2, t + 1))
+        .await
+        .expect("db"));
+    // A writer that read the old count loses too.
+    assert!(!store
+        .claim_attempt("u:x", Some(rec(1, t)), rec(2, t + 1))
+        .await
+        .expect("db"));
+    assert_eq!(
+        store.failures("u:x").await.expect("db"),
+        Some(rec(2, t + 1))
+    );
     store.clear_failures("u:x").await.expect("db");
     assert_eq!(store.failures("u:x").await.expect("db"), None);
+
+    // Old rows are purged, recent ones kept.
+    assert!(store
+        .claim_attempt("ip:a", None, rec(1, t))
+        .await
+        .expect("db"));
+    assert!(store
+        .claim_attempt("ip:b", None, rec(1, t + 900))
+        .await
+        .expect("db"));
+    assert_eq!(store.purge_failures(t + 1).await.expect("db"), 1);
+    assert_eq!(store.failures("ip:a").await.expect("db"), None);
+    assert!(store.failures("ip:b").await.expect("db").is_some());
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

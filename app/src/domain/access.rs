@@ -51,13 +51,17 @@ pub fn decide(access: PageAccess, role: Option<Role>) -> Decision {
     }
 }
 
-/// A `next=` target after sign-in must stay on this site: a path, never `//host` or a full URL.
+/// A `next=` target after sign-in must stay on this site: a path of characters that need no
+/// escaping in a URL, never `//host`, `/\\host` or a full URL. Anything else is refused rather
+/// than repaired: browsers drop TAB, CR and LF inside URLs (so `/<TAB>/evil.example` becomes
+/// `//evil.example`) and treat `\\` as `/`, and a header value cannot carry DEL or non-ASCII.
 pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n'])
-        && next.len() <= 512;
+    let b = next.as_bytes();
+    let safe = |c: u8| c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%#".contains(&c);
+    let ok = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.len() <= 512
+        && b.iter().all(|&c| safe(c));
     ok.then_some(next)
 }
 
@@ -109,5 +113,48 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), None);
         assert_eq!(safe_next("/a\r\nSet-Cookie: x"), None);
         assert_eq!(safe_next(""), None);
+        assert_eq!(
+            safe_next("/sites?kind=shop&q=%E6%81%92#top"),
+            Some("/sites?kind=shop&q=%E6%81%92#top")
+        );
+    }
+
+    #[test]
+    fn no_control_character_and_no_known_bypass_passes() {
+        // Every control character, DEL, space and the characters browsers rewrite, at the start
+        // (where `/<c>/evil.example` becomes `//evil.example`) and inside the path.
+        for c in (0u8..=0x20)
+            .chain([0x7F])
+            .map(char::from)
+            .chain(['\\', '"', '<', '>', '`', '^', '{', '|', '}'])
+        {
+            for s in [
+                format!("/{c}/evil.example"),
+                format!("/today{c}x"),
+                format!("{c}/today"),
+            ] {
+                assert_eq!(safe_next(&s), None, "{s:?}");
+            }
+        }
+        for s in [
+            "//evil.example",
+            "///evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "http://evil.example",
+            "https:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "/今日",
+            "/\u{2028}x",
+        ] {
+            assert_eq!(safe_next(s), None, "{s:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(600))), None);
+        // Percent-escapes stay escapes: `/%2F%2Fevil.example` is a path on this site.
+        assert_eq!(
+            safe_next("/%2F%2Fevil.example"),
+            Some("/%2F%2Fevil.example")
+        );
     }
 }

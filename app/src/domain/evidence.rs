@@ -154,8 +154,12 @@ pub struct FlagPolicy {
     pub max_accuracy_m: f64,
     /// EXIF and device positions further apart than this are flagged.
     pub max_exif_device_gap_m: f64,
-    /// EXIF time further than this from the capture time (or the receipt time) is flagged.
+    /// EXIF time further than this from the capture time, or later than the receipt time by more
+    /// than this, is flagged.
     pub max_time_skew_secs: i64,
+    /// A photo taken longer than this before it reached the server is flagged (a phone may be
+    /// offline all day, but not for days).
+    pub max_receipt_delay_secs: i64,
 }
 
 impl Default for FlagPolicy {
@@ -164,6 +168,7 @@ impl Default for FlagPolicy {
             max_accuracy_m: 100.0,
             max_exif_device_gap_m: 200.0,
             max_time_skew_secs: 10 * 60,
+            max_receipt_delay_secs: 24 * 3600,
         }
     }
 }
@@ -276,7 +281,7 @@ pub fn flags(p: &PhotoFacts, site: Option<SiteFence>, policy: &FlagPolicy) -> Ve
         // A photo taken long before it reached the server may be fine (offline all day) but is worth a
         // look; a photo "taken" after it arrived is always wrong. Both are reported with their size.
         let skew = p.received_at - taken;
-        if skew < -policy.max_time_skew_secs || skew > 24 * 3600 {
+        if skew < -policy.max_time_skew_secs || skew > policy.max_receipt_delay_secs {
             out.push(Flag::ExifTimeFarFromReceipt { skew_secs: skew });
         }
     }
@@ -459,6 +464,29 @@ mod tests {
             ..at_shop()
         };
         assert_eq!(flags(&p, None, &policy), vec![]);
+        // Offline for a day: flagged only past the receipt delay, which is a setting.
+        let p = PhotoFacts {
+            captured_at: None,
+            received_at: T - 5 + 24 * 3600,
+            ..at_shop()
+        };
+        assert_eq!(flags(&p, None, &policy), vec![]);
+        let p = PhotoFacts {
+            captured_at: None,
+            received_at: T - 5 + 24 * 3600 + 1,
+            ..at_shop()
+        };
+        assert_eq!(
+            flags(&p, None, &policy),
+            vec![Flag::ExifTimeFarFromReceipt {
+                skew_secs: 24 * 3600 + 1
+            }]
+        );
+        let longer = FlagPolicy {
+            max_receipt_delay_secs: 3 * 24 * 3600,
+            ..policy
+        };
+        assert_eq!(flags(&p, None, &longer), vec![]);
         // "Taken" in the future of its own arrival.
         let p = PhotoFacts {
             captured_at: None,

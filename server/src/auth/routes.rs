@@ -1,22 +1,21 @@
 //! Plain HTML-form routes: sign in, sign out, language; and `/` which sends each user to their home.
 
 use super::password;
-use super::session::{cookie, new_token, secure, set_cookie, token_hash, SESSION_COOKIE};
-use crate::db::{AuditEntry, NewSession};
+use super::session::{cookie, new_token, secure, session_cookie_name, set_cookie, token_hash};
+use crate::db::{AuditEntry, NewSession, StoreError};
 use crate::pages_util::internal_page as internal;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Extension, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::access::safe_next;
-use jieshui_app::domain::accounts::normalize_username;
-use jieshui_app::error::AppError;
+use jieshui_app::domain::accounts::{normalize_username, USERNAME_MAX};
+use jieshui_app::domain::throttle::ThrottlePolicy;
 use jieshui_app::i18n::Lang;
 use jieshui_app::pages::login::urlencode;
 use serde::Deserialize;
 use std::net::SocketAddr;
-use time::OffsetDateTime;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
@@ -35,7 +34,8 @@ fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -
         .get("x-forwarded-for")
         .filter(|_| trust_proxy)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        // The right-most entry is the one our proxy added; anything left of it the client wrote.
+        .and_then(|v| v.rsplit(',').next())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .or_else(|| peer.map(|p| p.ip().to_string()))
@@ -53,34 +53,6 @@ fn back_to_form(error: &str, username: &str, next: &str, extra: &str) -> Respons
     Redirect::to(&url).into_response()
 }
 
-pub fn error_page(lang: Lang, status: StatusCode, incident: &str) -> Response {
-    use jieshui_app::i18n::Msg;
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/jieshui.css\"></head>\
-         <body><main class=\"login-page\" id=\"main\"><section class=\"card status-card\">\
-         <p class=\"status-code\" aria-hidden=\"true\">{status}</p><h1>{title}</h1>\
-         <p role=\"alert\">{body}</p><a class=\"btn\" href=\"/\">{home}</a></section></main></body></html>",
-        code = lang.code(),
-        title = Msg::ErrorTitle.text(lang),
-        status = status.as_u16(),
-        body = esc(&AppError::Internal { incident: incident.to_string() }.message(lang)),
-        home = Msg::BackHome.text(lang),
-    );
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        html,
-    )
-        .into_response()
-}
-
 /// `POST /login`: checks the password, opens a session and redirects home (or to `next`).
 pub async fn login(
     State(state): State<AppState>,
@@ -88,28 +60,38 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let now_s = now.unix_timestamp();
     let ip = client_ip(&headers, peer.map(|c| c.0 .0), state.config.trust_proxy);
-    let typed = form.username.trim().to_lowercase();
-    let username = normalize_username(&form.username).unwrap_or_else(|_| typed.clone());
-    let keys = [format!("u:{username}"), format!("ip:{ip}")];
+    // What was typed is bounded before it becomes a key, a log field or part of the form again.
+    let typed: String = form
+        .username
+        .trim()
+        .chars()
+        .take(USERNAME_MAX + 1)
+        .collect::<String>()
+        .to_lowercase();
+    let username = normalize_username(&typed).unwrap_or_else(|_| typed.clone());
+    // The address first: a client already slowed down by address adds nothing to a username's count.
+    let keys = [format!("ip:{ip}"), format!("u:{username}")];
     let policy = state.config.throttle;
 
-    let mut wait = 0;
+    // Each attempt is counted as a failure before the password is checked, by a compare-and-set on
+    // the stored count, so parallel guesses cannot all read the same count and walk past the limit.
+    // A right password clears the username's count afterwards.
     for k in &keys {
-        match state.store.failures(k).await {
-            Ok(rec) => wait = wait.max(policy.wait_secs(rec, now_s)),
+        match claim_attempt(&state, &policy, k, now_s).await {
+            Ok(Ok(())) => {}
+            Ok(Err(wait)) => {
+                let mut r = back_to_form("throttled", &typed, &form.next, &format!("&wait={wait}"));
+                *r.status_mut() = StatusCode::SEE_OTHER;
+                if let Ok(v) = wait.to_string().parse() {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return r;
+            }
             Err(e) => return internal(e),
         }
-    }
-    if wait > 0 {
-        let mut r = back_to_form("throttled", &typed, &form.next, &format!("&wait={wait}"));
-        *r.status_mut() = StatusCode::SEE_OTHER;
-        if let Ok(v) = wait.to_string().parse() {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
     }
 
     let found = match state.store.user_for_login(&username).await {
@@ -120,35 +102,39 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().into());
-    let ok = match password::verify(form.password.clone(), stored).await {
-        Ok(ok) => ok,
-        Err(e) => return internal(e),
+    // Each verification holds 19 MiB for a fraction of a second: a burst waits briefly for a permit
+    // and is then told to come back, instead of queueing without end.
+    let permit = match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.login_permits.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(p)) => p,
+        _ => return crate::pages_util::busy_page(lang_of(&headers), 5),
     };
+    // A password longer than any passphrase is wrong without being hashed.
+    let ok = form.password.len() <= PASSWORD_MAX_BYTES
+        && match password::verify(form.password.clone(), stored).await {
+            Ok(ok) => ok,
+            Err(e) => return internal(e),
+        };
+    drop(permit);
     let user = match found {
         Some(u) if ok && u.active => u.user,
         _ => {
-            for k in &keys {
-                let prev = match state.store.failures(k).await {
-                    Ok(p) => p,
-                    Err(e) => return internal(e),
-                };
-                if let Err(e) = state
-                    .store
-                    .put_failures(k, policy.after_failure(prev, now_s))
-                    .await
-                {
-                    return internal(e);
-                }
-            }
-            tracing::info!(username = %typed, %ip, "sign-in refused");
+            tracing::info!(username = ?typed, %ip, "sign-in refused");
             return back_to_form("bad", &typed, &form.next, "");
         }
     };
 
-    for k in &keys {
-        if let Err(e) = state.store.clear_failures(k).await {
-            return internal(e);
-        }
+    // The account's count starts again; the address only gets this attempt back, so signing in to
+    // one's own account between guesses at others does not reset the address limit.
+    if let Err(e) = state.store.clear_failures(&keys[1]).await {
+        return internal(e);
+    }
+    if let Err(e) = state.store.forgive_attempt(&keys[0]).await {
+        return internal(e);
     }
     let (token, hash) = new_token();
     let absolute = time::Duration::hours(state.config.session_absolute_hours);
@@ -186,7 +172,7 @@ pub async fn login(
     resp.headers_mut().insert(
         header::SET_COOKIE,
         set_cookie(
-            SESSION_COOKIE,
+            session_cookie_name(secure(&state, &headers)),
             &token,
             absolute.whole_seconds(),
             secure(&state, &headers),
@@ -195,9 +181,45 @@ pub async fn login(
     resp
 }
 
+/// Longest password checked; longer ones are refused unhashed.
+const PASSWORD_MAX_BYTES: usize = 1024;
+
+/// Counts one attempt for `key` unless the key must still wait; `Err(wait)` says how long. The
+/// count is written only if nobody changed it since it was read; a lost race reads again.
+async fn claim_attempt(
+    state: &AppState,
+    policy: &ThrottlePolicy,
+    key: &str,
+    now: i64,
+) -> Result<Result<(), i64>, StoreError> {
+    for _ in 0..32 {
+        let rec = state.store.failures(key).await?;
+        let wait = policy.wait_secs(rec, now);
+        if wait > 0 {
+            return Ok(Err(wait));
+        }
+        if state
+            .store
+            .claim_attempt(key, rec, policy.after_failure(rec, now))
+            .await?
+        {
+            return Ok(Ok(()));
+        }
+    }
+    // Dozens of attempts at this very key at this very moment: that is not a person.
+    Ok(Err(policy.base_delay_secs.max(1)))
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    crate::auth::session::cookie(headers, Lang::COOKIE)
+        .map(Lang::from_cookie)
+        .unwrap_or_default()
+}
+
 /// `POST /logout`: ends the session on the server and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    let is_secure = secure(&state, &headers);
+    if let Some(token) = cookie(&headers, session_cookie_name(is_secure)) {
         if let Err(e) = state.store.delete_session(&token_hash(token)).await {
             return internal(e);
         }
@@ -205,7 +227,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let mut resp = Redirect::to("/login?signed_out=1").into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, secure(&state, &headers)),
+        set_cookie(session_cookie_name(is_secure), "", 0, is_secure),
     );
     resp
 }

@@ -1,6 +1,6 @@
 //! Session cookies and the layer that resolves them to a user for every request.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -13,6 +13,18 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "jieshui_session";
+/// Under HTTPS the cookie carries the `__Host-` prefix: browsers then accept it only with `Secure`,
+/// `Path=/` and no `Domain`, so a neighbouring subdomain cannot plant or overwrite it.
+pub const SESSION_COOKIE_HTTPS: &str = "__Host-jieshui_session";
+
+/// The session cookie's name for this request.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SESSION_COOKIE_HTTPS
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// A new random session token (256 bits) and the hash that is stored.
 pub fn new_token() -> (String, String) {
@@ -40,13 +52,15 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
-/// Whether cookies must be `Secure`: the public URL is HTTPS, or a proxy says the request was.
+/// Whether cookies must be `Secure`: the public URL is HTTPS, or the trusted proxy says the request
+/// was. Without `JIESHUI_TRUST_PROXY` the header is the client's own word and is ignored.
 pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
     state.config.https()
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || (state.config.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("https")))
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
@@ -71,25 +85,34 @@ pub async fn session_layer(
         .unwrap_or_default();
 
     // Cross-site form posts are refused outright (SameSite=Lax already keeps the cookie off them).
-    if req.method() != Method::GET && req.method() != Method::HEAD && !same_origin(headers) {
-        return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+    if req.method() != Method::GET
+        && req.method() != Method::HEAD
+        && !same_origin(headers, state.config.trust_proxy)
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            jieshui_app::i18n::Msg::Forbidden.text(lang),
+        )
+            .into_response();
     }
 
+    let is_secure = secure(&state, headers);
     let mut had_cookie = false;
-    let user = match cookie(headers, SESSION_COOKIE) {
+    let user = match cookie(headers, session_cookie_name(is_secure)) {
         Some(token) if !token.is_empty() => {
             had_cookie = true;
             let idle = time::Duration::minutes(state.config.session_idle_minutes);
             match state
                 .store
-                .session_user(&token_hash(token), time::OffsetDateTime::now_utc(), idle)
+                .session_user(&token_hash(token), state.clock.now(), idle)
                 .await
             {
                 Ok(u) => u,
                 Err(e) => {
                     let incident = uuid::Uuid::now_v7().simple().to_string();
                     tracing::error!(%incident, error = %e, "session lookup failed");
-                    return super::routes::error_page(
+                    return crate::pages_util::error_page(
                         lang,
                         StatusCode::SERVICE_UNAVAILABLE,
                         &incident,
@@ -142,14 +165,16 @@ pub async fn session_layer(
             // The cookie named a dead session: drop it.
             resp.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, "", 0, secure(&state, headers)),
+                set_cookie(session_cookie_name(is_secure), "", 0, is_secure),
             );
         }
         return resp;
     }
 
     req.extensions_mut().insert(RequestInfo { user, lang });
-    let mut resp = next.run(req).await;
+    let mut resp = crate::pages_util::REQUEST_LANG
+        .scope(lang, next.run(req))
+        .await;
     if decision == Decision::Forbidden {
         *resp.status_mut() = StatusCode::FORBIDDEN;
     }
@@ -161,9 +186,18 @@ pub async fn session_layer(
     resp
 }
 
-/// True when the request has no `Origin` (old browsers, curl, plain navigations) or its host matches
-/// the `Host` the request was sent to.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// True when the browser does not call the request cross-site (`Sec-Fetch-Site`) and it has no
+/// `Origin` (old browsers, curl, plain navigations) or one whose host matches the `Host` the request
+/// was sent to (`X-Forwarded-Host` only from a trusted proxy).
+fn same_origin(headers: &HeaderMap, trust_proxy: bool) -> bool {
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if fetch_site.eq_ignore_ascii_case("cross-site") || fetch_site.eq_ignore_ascii_case("same-site")
+    {
+        return false;
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
@@ -173,6 +207,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
     let host = headers
         .get("x-forwarded-host")
+        .filter(|_| trust_proxy)
         .or_else(|| headers.get(header::HOST))
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
@@ -222,18 +257,36 @@ mod tests {
     fn origins() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, false));
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:3000"),
         );
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, false));
+        // The browser's own word that the request comes from another site wins.
+        for site in ["cross-site", "same-site"] {
+            let mut x = h.clone();
+            x.insert("sec-fetch-site", HeaderValue::from_static(site));
+            assert!(!same_origin(&x, false), "{site}");
+        }
+        let mut x = h.clone();
+        x.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&x, false));
+        // A forwarded host counts only from a trusted proxy.
+        let mut x = h.clone();
+        x.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        x.insert("x-forwarded-host", HeaderValue::from_static("evil.example"));
+        assert!(!same_origin(&x, false));
+        assert!(same_origin(&x, true));
         h.insert(
             header::ORIGIN,
             HeaderValue::from_static("https://evil.example"),
         );
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, false));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, false));
     }
 }

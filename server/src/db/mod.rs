@@ -133,8 +133,20 @@ pub trait Store: Send + Sync + 'static {
 
     // Sign-in throttling
     async fn failures(&self, key: &str) -> StoreResult<Option<FailureRecord>>;
-    async fn put_failures(&self, key: &str, rec: FailureRecord) -> StoreResult<()>;
+    /// Writes `next` only if the stored record is still `expected` (none stored, for `None`): a
+    /// compare-and-set, so two attempts that read the same count cannot both be counted once.
+    /// Returns whether it was written.
+    async fn claim_attempt(
+        &self,
+        key: &str,
+        expected: Option<FailureRecord>,
+        next: FailureRecord,
+    ) -> StoreResult<bool>;
     async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// Takes back one counted attempt (it turned out to be a success).
+    async fn forgive_attempt(&self, key: &str) -> StoreResult<()>;
+    /// Forgets failures last seen before `before` (Unix seconds); returns how many keys went.
+    async fn purge_failures(&self, before: i64) -> StoreResult<u64>;
 
     // Audit
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;

@@ -333,17 +333,57 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn put_failures(&self, key: &str, rec: FailureRecord) -> StoreResult<()> {
+    async fn claim_attempt(
+        &self,
+        key: &str,
+        expected: Option<FailureRecord>,
+        next: FailureRecord,
+    ) -> StoreResult<bool> {
+        let done = match expected {
+            None => sqlx::query(
+                "INSERT INTO login_failures (key, failures, last_failure_at) VALUES (?, ?, ?)
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(i64::from(next.failures))
+            .bind(next.last_failure_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
+            Some(old) => sqlx::query(
+                "UPDATE login_failures SET failures = ?, last_failure_at = ?
+                 WHERE key = ? AND failures = ? AND last_failure_at = ?",
+            )
+            .bind(i64::from(next.failures))
+            .bind(next.last_failure_at)
+            .bind(key)
+            .bind(i64::from(old.failures))
+            .bind(old.last_failure_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected(),
+        };
+        Ok(done == 1)
+    }
+
+    async fn forgive_attempt(&self, key: &str) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO login_failures (key, failures, last_failure_at) VALUES (?, ?, ?)
-             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at",
+            "UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0",
         )
         .bind(key)
-        .bind(i64::from(rec.failures))
-        .bind(rec.last_failure_at)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn purge_failures(&self, before: i64) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM login_failures WHERE last_failure_at < ?")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     async fn clear_failures(&self, key: &str) -> StoreResult<()> {

@@ -12,7 +12,7 @@ use super::analyze::{analyze, read_exif_block, Analysis, AnalyzeError, ExifFacts
 use super::reflag::{facts_of, reflag};
 use super::store::{ReceiveError, Received};
 use crate::db::{InspectionRow, PhotoRow, ReflagScope, StoreError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -140,7 +140,7 @@ async fn start_inspection(
         kind: kind.into(),
         site_id,
         inspector_id: user.id,
-        started_at: OffsetDateTime::now_utc(),
+        started_at: state.clock.now(),
         start,
     };
     match state.store.upsert_inspection(&row).await {
@@ -453,7 +453,7 @@ async fn ingest(
         accuracy_m: accuracy,
         captured_at,
         fix_at,
-        received_at: OffsetDateTime::now_utc(),
+        received_at: state.clock.now(),
         uploaded_by: user.id,
         flags: serde_json::Value::Null,
     };

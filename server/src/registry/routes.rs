@@ -5,7 +5,7 @@ use super::import::{check_table, read_table, template_csv, FileError, MAX_FILE_B
 use crate::db::{AuditEntry, CommitOutcome, NewBatch, ReflagScope, ResolvedSite};
 use crate::evidence::reflag::reflag;
 use crate::pages_util::{admin, internal_page as internal, msg_code};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

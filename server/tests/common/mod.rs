@@ -5,19 +5,45 @@ use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use jieshui_server::clock::Clock;
 use jieshui_server::config::Config;
 use jieshui_server::db::{sqlite::SqliteStore, SharedStore};
-use jieshui_server::startup::{build_router, AppState};
+use jieshui_server::startup::build_router;
+use jieshui_server::state::AppState;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const PW: &str = "test-password-1";
 
+/// The time every test app starts at. Fixtures (photo EXIF times, capture times) are written
+/// relative to it, so no test depends on the day it runs.
+pub const T0: time::OffsetDateTime = time::macros::datetime!(2026-11-29 02:15:40 UTC);
+
+/// A clock a test sets and moves.
+#[derive(Debug)]
+pub struct TestClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl TestClock {
+    pub fn advance(&self, by: time::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0.lock().map(|t| *t).unwrap_or(T0)
+    }
+}
+
 pub struct TestApp {
     pub router: Router,
     pub store: SharedStore,
     pub state: AppState,
+    pub clock: Arc<TestClock>,
+    pub pool: SqlitePool,
 }
 
 pub async fn app_with(pool: SqlitePool, f: impl FnOnce(&mut Config)) -> TestApp {
@@ -26,7 +52,7 @@ pub async fn app_with(pool: SqlitePool, f: impl FnOnce(&mut Config)) -> TestApp 
         .with_test_writer()
         .with_env_filter("error")
         .try_init();
-    let store: SharedStore = Arc::new(SqliteStore::from_pool(pool));
+    let store: SharedStore = Arc::new(SqliteStore::from_pool(pool.clone()));
     // Each test keeps its files (photos) in a folder of its own.
     let data_dir = std::env::temp_dir().join(format!("jieshui-test-{}", uuid::Uuid::now_v7()));
     let mut config = Config {
@@ -38,11 +64,14 @@ pub async fn app_with(pool: SqlitePool, f: impl FnOnce(&mut Config)) -> TestApp 
     jieshui_server::seed::seed_demo(&store, &config.demo_password)
         .await
         .expect("seed");
-    let state = AppState::new(config, store.clone());
+    let clock = Arc::new(TestClock(std::sync::Mutex::new(T0)));
+    let state = AppState::with_clock(config, store.clone(), clock.clone());
     TestApp {
         router: build_router(state.clone()),
         store,
         state,
+        clock,
+        pool,
     }
 }
 
@@ -127,6 +156,23 @@ impl TestApp {
             b = b.header(header::COOKIE, c);
         }
         self.send(b.body(Body::from(body)).expect("request")).await
+    }
+
+    /// A form post from a given client address, as `axum::serve` with connect info delivers it.
+    pub async fn post_form_from(&self, addr: &str, path: &str, form: &[(&str, &str)]) -> Resp {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let addr: std::net::SocketAddr = addr.parse().expect("socket address");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(req).await
     }
 
     /// Signs in through the real `/login` route and returns the `Cookie` header value to send.

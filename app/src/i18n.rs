@@ -378,6 +378,11 @@ messages! {
     ErrorTitle => "出错了", "Something went wrong";
     BusyTitle => "服务器正忙", "The server is busy";
     Busy => "请求太多或处理太慢，请几秒后重试。", "Too many requests, or this one took too long. Try again in a few seconds.";
+    BodyTooLargeTitle => "提交的内容过大", "What was sent is too large";
+    BodyTooLarge => "提交的内容超过了服务器允许的大小。", "What was sent is larger than the server accepts.";
+    UploadTooSlowTitle => "上传太慢", "The upload was too slow";
+    UploadTooSlow => "网络太慢，上传已中断。请在信号更好的地方重试，照片仍保存在手机上。",
+        "The network was too slow and the upload stopped. Try again where the signal is better; the photo is still on the phone.";
 }
 
 #[cfg(test)]

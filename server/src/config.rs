@@ -32,6 +32,8 @@ pub struct Config {
     /// What the phone does before a photo travels: gallery allowed, downscale size and quality, or
     /// the untouched original.
     pub capture: CaptureSettings,
+    /// Timeouts, body limits and the connection cap.
+    pub limits: crate::limits::Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ impl Default for Config {
             flag_policy: FlagPolicy::default(),
             trust_proxy: false,
             capture: CaptureSettings::default(),
+            limits: crate::limits::Limits::default(),
         }
     }
 }
@@ -194,8 +197,45 @@ pub const SETTINGS: &[Setting] = &[
         Some("flag_max_receipt_delay_hours"),
         |c, n, v| c.flag_policy.max_receipt_delay_secs = parse::<i64>(n, v)?.saturating_mul(3600)
     ),
+    setting!(
+        "JIESHUI_HEADER_TIMEOUT_SECS",
+        Some("header_timeout_secs"),
+        |c, n, v| c.limits.header_read = secs(n, v)?
+    ),
+    setting!(
+        "JIESHUI_REQUEST_TIMEOUT_SECS",
+        Some("request_timeout_secs"),
+        |c, n, v| c.limits.request = secs(n, v)?
+    ),
+    setting!(
+        "JIESHUI_MAX_CONNECTIONS",
+        Some("max_connections"),
+        |c, n, v| c.limits.max_connections = parse(n, v)?
+    ),
+    setting!("JIESHUI_BODY_MAX_KB", Some("body_max_kb"), |c, n, v| c
+        .limits
+        .body_bytes =
+        parse::<u64>(n, v)?.saturating_mul(1024)),
+    setting!(
+        "JIESHUI_UPLOAD_MIN_BYTES_PER_SEC",
+        Some("upload_min_bytes_per_sec"),
+        |c, n, v| c.limits.upload_min_bytes_per_sec = parse(n, v)?
+    ),
+    setting!(
+        "JIESHUI_UPLOAD_GRACE_SECS",
+        Some("upload_grace_secs"),
+        |c, n, v| c.limits.upload_grace = secs(n, v)?
+    ),
     setting!("JIESHUI_LOG", Some("log"), |c, _n, v| c.log = v.to_string()),
 ];
+
+/// A whole number of seconds, at least one.
+fn secs(name: &'static str, v: &str) -> Result<std::time::Duration, ConfigError> {
+    match parse::<u64>(name, v)? {
+        0 => Err(ConfigError::Invalid(name, v.to_string())),
+        n => Ok(std::time::Duration::from_secs(n)),
+    }
+}
 
 impl Config {
     /// Loads from the process environment and the file it names (`JIESHUI_CONFIG`, else

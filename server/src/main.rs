@@ -133,12 +133,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     println!();
 
     let app = startup::build_router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    jieshui_server::serve::serve(listener, app, config.limits, shutdown_signal()).await?;
     Ok(())
 }
 

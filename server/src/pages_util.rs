@@ -43,7 +43,8 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+/// A status page in the house style: a title, one sentence, and the way home.
+pub fn message_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -74,12 +75,12 @@ pub fn error_page(lang: Lang, status: StatusCode, incident: &str) -> Response {
         incident: incident.to_string(),
     }
     .message(lang);
-    page(lang, status, Msg::ErrorTitle.text(lang), &body)
+    message_page(lang, status, Msg::ErrorTitle.text(lang), &body)
 }
 
 /// 503: the server is saturated or too slow right now; come back in a few seconds.
 pub fn busy_page(lang: Lang, retry_after_secs: u32) -> Response {
-    let mut r = page(
+    let mut r = message_page(
         lang,
         StatusCode::SERVICE_UNAVAILABLE,
         Msg::BusyTitle.text(lang),

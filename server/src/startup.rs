@@ -38,6 +38,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::limits::limits_layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             auth::session_layer,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -52,8 +52,9 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
     if (far[i] === 0) {
       await expect(page.getByText('未发现异常。')).toBeVisible();
       await expect(page.getByText(atShop.shown)).toBeVisible();
-      await page.goBack();
     }
+    await page.goBack();
+    await expect(page.getByRole('list', { name: '照片' })).toBeVisible();
   }
   expect(far.filter((n) => n > 0)).toHaveLength(1);
   await links.nth(far.findIndex((n) => n > 0)).tap();

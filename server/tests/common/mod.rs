@@ -203,3 +203,22 @@ pub fn enc(s: &str) -> String {
     }
     out
 }
+
+/// The app served for real on `127.0.0.1:0`, through the same accept loop as `main` (timeouts and
+/// connection cap included). The server stops when the returned sender is dropped.
+pub async fn serve(app: &TestApp) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = app.router.clone();
+    let limits = app.state.config.limits;
+    tokio::spawn(async move {
+        let _ = jieshui_server::serve::serve(listener, router, limits, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (addr, tx)
+}

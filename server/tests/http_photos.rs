@@ -1004,3 +1004,54 @@ async fn the_picker_opens_the_camera_unless_the_gallery_is_allowed(pool: SqliteP
         );
     }
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_closed_site_takes_no_new_inspection_but_a_started_one_still_opens(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let begun = start(&app, &inspector).await;
+    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0].id;
+    let r = app
+        .post_form(&format!("/admin/sites/{site}/close"), Some(&admin), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // From the API: 409 with the reason, nothing stored.
+    let fresh = Uuid::now_v7().to_string();
+    let form = [("id", fresh.as_str()), ("site_id", &site.to_string())];
+    let r = app
+        .post_form("/api/inspections", Some(&inspector), &form)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(json(&r)["error"], "该网点已停业，不能再开始新的检查。");
+    // From the "nearest to me" form: a page that says so, not JSON.
+    let r = app
+        .post_form("/checks/start", Some(&inspector), &form)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.starts_with("<!DOCTYPE html>"), "{}", r.body);
+    assert!(
+        r.body.contains("未能开始检查") && r.body.contains("该网点已停业"),
+        "{}",
+        r.body
+    );
+    assert!(app
+        .store
+        .inspection(Uuid::parse_str(&fresh).expect("uuid"))
+        .await
+        .expect("db")
+        .is_none());
+
+    // The check begun before the site closed: its retry still opens it.
+    let begun_s = begun.to_string();
+    let r = app
+        .post_form(
+            "/checks/start",
+            Some(&inspector),
+            &[("id", begun_s.as_str()), ("site_id", &site.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("/checks/{begun}"));
+}

@@ -54,8 +54,10 @@ fn refuse(status: StatusCode, msg: Msg, lang: Lang) -> Response {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
-    let incident = Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "evidence request failed");
+    internal_json(&incident(e))
+}
+
+fn internal_json(incident: &str) -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Json(json!({ "error": "internal error", "incident": incident })),
@@ -92,40 +94,53 @@ fn num(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// `POST /api/inspections`: an inspector starts an inspection at a site (idempotent by id). The
-/// market-check and audit issues add the rest of the record.
-async fn start_inspection(
-    State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
-    Form(f): Form<StartForm>,
-) -> Response {
-    let user = match signed_in(&info) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+/// Why a start was refused: a status and a message for the user, or an internal failure.
+enum StartRefused {
+    User(StatusCode, Msg),
+    /// Logged under this incident number.
+    Internal(String),
+}
+
+fn incident(e: impl std::fmt::Display) -> String {
+    let incident = Uuid::now_v7().simple().to_string();
+    tracing::error!(%incident, error = %e, "evidence request failed");
+    incident
+}
+
+/// Starts (or, for a retry with the same id, finds) an inspection at an open site.
+async fn start(
+    state: &AppState,
+    info: &RequestInfo,
+    f: &StartForm,
+) -> Result<InspectionRow, StartRefused> {
+    use StartRefused::User;
+    let user = info
+        .user
+        .clone()
+        .ok_or(User(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
     if user.role != Role::Inspector {
-        return refuse(StatusCode::FORBIDDEN, Msg::Forbidden, info.lang);
+        return Err(User(StatusCode::FORBIDDEN, Msg::Forbidden));
     }
     let (Ok(id), Ok(site_id)) = (
         Uuid::parse_str(f.id.trim()),
         Uuid::parse_str(f.site_id.trim()),
     ) else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Msg::PhotoBadField,
-            info.lang,
-        );
+        return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::PhotoBadField));
     };
-    match state.store.site_detail(site_id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Msg::SiteUnknown,
-                info.lang,
-            )
+    let internal_err = |e: StoreError| StartRefused::Internal(incident(e));
+    let existing = state.store.inspection(id).await.map_err(internal_err)?;
+    if existing.is_none() {
+        // A closed site takes no new inspections; a retry of one begun before it closed still opens.
+        match state
+            .store
+            .site_detail(site_id)
+            .await
+            .map_err(internal_err)?
+        {
+            Some(site) if site.summary.active => {}
+            Some(_) => return Err(User(StatusCode::CONFLICT, Msg::SiteClosedNoInspection)),
+            None => return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::SiteUnknown)),
         }
-        Err(e) => return internal(e),
     }
     let kind = if f.kind == "audit" {
         "audit"
@@ -144,29 +159,51 @@ async fn start_inspection(
         start,
     };
     match state.store.upsert_inspection(&row).await {
-        Ok(stored) if stored.inspector_id == user.id && stored.site_id == site_id => (
+        Ok(stored) if stored.inspector_id == user.id && stored.site_id == site_id => Ok(stored),
+        Ok(_) => Err(User(StatusCode::CONFLICT, Msg::PhotoIdTaken)),
+        Err(e) => Err(internal_err(e)),
+    }
+}
+
+/// `POST /api/inspections`: an inspector starts an inspection at a site (idempotent by id). The
+/// market-check and audit issues add the rest of the record.
+async fn start_inspection(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Form(f): Form<StartForm>,
+) -> Response {
+    match start(&state, &info, &f).await {
+        Ok(stored) => (
             StatusCode::CREATED,
             Json(json!({ "id": stored.id, "site_id": stored.site_id })),
         )
             .into_response(),
-        Ok(_) => refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, info.lang),
-        Err(e) => internal(e),
+        Err(StartRefused::User(status, msg)) => refuse(status, msg, info.lang),
+        Err(StartRefused::Internal(incident)) => internal_json(&incident),
     }
 }
 
 /// `POST /checks/start` (plain form from "nearest to me"): starts the inspection and opens it. The id
-/// was put in the form when the page was made, so a resubmitted form opens the same inspection.
+/// was put in the form when the page was made, so a resubmitted form opens the same inspection. A
+/// refusal is a page, with the way back to the list.
 async fn start_from_form(
-    state: State<AppState>,
-    info: Extension<RequestInfo>,
-    form: Form<StartForm>,
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Form(f): Form<StartForm>,
 ) -> Response {
-    let id = form.id.clone();
-    let r = start_inspection(state, info, form).await;
-    if r.status() == StatusCode::CREATED {
-        axum::response::Redirect::to(&format!("/checks/{}", id.trim())).into_response()
-    } else {
-        r
+    match start(&state, &info, &f).await {
+        Ok(stored) => {
+            axum::response::Redirect::to(&format!("/checks/{}", stored.id)).into_response()
+        }
+        Err(StartRefused::User(status, msg)) => crate::pages_util::message_page(
+            info.lang,
+            status,
+            Msg::CheckNotStarted.text(info.lang),
+            msg.text(info.lang),
+        ),
+        Err(StartRefused::Internal(incident)) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &incident)
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub fn build_router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(server_fn_status))
+        // Inside the session layer, so that the 500 speaks the user's language.
+        .layer(axum::middleware::from_fn(catch_panic))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::limits::limits_layer,
@@ -56,6 +58,33 @@ pub fn build_router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// A panic in a handler or in rendering: logged with an incident number, answered with the 500 page
+/// (JSON under `/api/`) in the user's language instead of a dropped connection.
+async fn catch_panic(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use futures_util::FutureExt;
+    let api = req.uri().path().starts_with("/api/");
+    let cause = match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(resp) => return resp,
+        Err(cause) => cause,
+    };
+    let what = cause
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    let incident = uuid::Uuid::now_v7().simple().to_string();
+    tracing::error!(%incident, panic = %what, "request panicked");
+    if api {
+        let e = jieshui_app::error::AppError::Internal { incident };
+        return (http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(e)).into_response();
+    }
+    let lang = crate::pages_util::request_lang();
+    crate::pages_util::error_page(lang, http::StatusCode::INTERNAL_SERVER_ERROR, &incident)
 }
 
 /// The server-function machinery answers 500 for errors raised before a function body runs (a

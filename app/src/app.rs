@@ -65,8 +65,28 @@ fn request_path() -> String {
     }
 }
 
+/// The Content-Security-Policy of a rendered page: scripts only with this response's nonce (which
+/// Leptos puts on its own inline scripts) and what they load, WebAssembly allowed, everything else
+/// from this origin, and no framing.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = page_ctx().lang;
+    #[cfg(feature = "ssr")]
+    if let (Some(res), Some(nonce)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+    ) {
+        if let Ok(v) = http::HeaderValue::from_str(&page_csp(&nonce)) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     let bundle =
         needs_bundle(&request_path()).then(|| view! { <HydrationScripts options islands=true /> });
     view! {

@@ -59,7 +59,7 @@ impl Default for Limits {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Class {
     /// A file upload: its own size cap, the minimum rate, no fixed time limit.
-    Upload { max_bytes: u64 },
+    Upload { max_bytes: u64, too_large: Msg },
     /// Everything else: the common body cap and the request time limit.
     Bounded,
 }
@@ -76,9 +76,11 @@ fn class(state: &AppState, method: &Method, path: &str) -> Class {
                 .photo_max_bytes
                 .saturating_add(crate::evidence::analyze::MAX_EXIF_BLOCK as u64)
                 .saturating_add(64 * 1024),
+            too_large: Msg::PhotoTooLarge,
         },
         "/admin/sites/import" => Class::Upload {
             max_bytes: crate::registry::import::MAX_FILE_BYTES as u64 + 64 * 1024,
+            too_large: Msg::FileTooLarge,
         },
         _ => Class::Bounded,
     }
@@ -95,9 +97,12 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
     let class = class(&state, req.method(), &path);
-    let max_bytes = match class {
-        Class::Upload { max_bytes } => max_bytes,
-        Class::Bounded => limits.body_bytes,
+    let (max_bytes, too_large) = match class {
+        Class::Upload {
+            max_bytes,
+            too_large,
+        } => (max_bytes, too_large),
+        Class::Bounded => (limits.body_bytes, Msg::BodyTooLarge),
     };
     // A declared size is checked before a byte of the body is read.
     let declared = req
@@ -106,7 +111,7 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_bytes) {
-        return refusal(lang, api, TRIPPED_SIZE, limits.retry_after_secs);
+        return refusal(lang, api, TRIPPED_SIZE, too_large, limits.retry_after_secs);
     }
     let tripped = Arc::new(AtomicU8::new(TRIPPED_NONE));
     let rate = match class {
@@ -141,7 +146,7 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
         TRIPPED_NONE => resp,
         t => {
             tracing::info!(%path, too_slow = t == TRIPPED_SLOW, "request body refused");
-            refusal(lang, api, t, limits.retry_after_secs)
+            refusal(lang, api, t, too_large, limits.retry_after_secs)
         }
     }
 }
@@ -169,7 +174,9 @@ fn json_error(status: StatusCode, msg: Msg, lang: Lang) -> Response {
         .into_response()
 }
 
-fn refusal(lang: Lang, api: bool, tripped: u8, retry_after_secs: u32) -> Response {
+/// `too_large` is the message for a body over its size: the route's own ("the photo is too large")
+/// where it has one.
+fn refusal(lang: Lang, api: bool, tripped: u8, too_large: Msg, retry_after_secs: u32) -> Response {
     let (status, title, msg) = if tripped == TRIPPED_SLOW {
         (
             StatusCode::REQUEST_TIMEOUT,
@@ -180,7 +187,7 @@ fn refusal(lang: Lang, api: bool, tripped: u8, retry_after_secs: u32) -> Respons
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             Msg::BodyTooLargeTitle,
-            Msg::BodyTooLarge,
+            too_large,
         )
     };
     let mut r = if api {

@@ -247,10 +247,14 @@ async fn a_camera_photo_is_stored_with_its_facts_and_served_back(pool: SqlitePoo
         assert_eq!(o.status, StatusCode::OK);
         assert_eq!(o.headers[header::CONTENT_TYPE], "image/jpeg");
         assert_eq!(o.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        assert!(o.headers[header::CACHE_CONTROL]
+        let cache = o.headers[header::CACHE_CONTROL]
             .to_str()
-            .unwrap_or_default()
-            .contains("immutable"));
+            .unwrap_or_default();
+        // Kept by the phone's own cache only, never by a shared one.
+        assert!(
+            cache.contains("immutable") && cache.starts_with("private"),
+            "{cache}"
+        );
     }
     let req = Request::get(format!("/api/photos/{id}/original"))
         .header(header::COOKIE, &inspector)

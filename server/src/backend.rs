@@ -72,6 +72,7 @@ impl Backend for ServerBackend {
             role: new.role,
             district_id: new.district_id,
             password_hash: hash,
+            demo: false,
         };
         let audit = AuditEntry {
             actor_id: Some(actor.id),

@@ -68,9 +68,18 @@ async fn open_store(config: &Config) -> Result<db::SharedStore, BoxError> {
 async fn serve(config: Config) -> Result<(), BoxError> {
     let store = open_store(&config).await?;
     tracing::info!(database = %db::redact(&config.database_url), "database ready");
-    if config.demo {
-        seed::seed_demo(&store, &config.demo_password).await?;
-    }
+    let seeded = if config.demo {
+        Some(seed::seed_demo(&store, &config.demo_password).await?)
+    } else {
+        let n = seed::disable_demo_users(&store).await?;
+        if n > 0 {
+            tracing::warn!(
+                accounts = n,
+                "demo mode is off: the demo accounts are disabled"
+            );
+        }
+        None
+    };
     // Files a crash left between disk and database (see evidence::store) are removed before serving.
     let photos =
         jieshui_server::evidence::store::PhotoStore::open(config.data_dir.join("photos")).await?;
@@ -121,10 +130,14 @@ async fn serve(config: Config) -> Result<(), BoxError> {
 
     println!();
     println!("  节水巡检 Jieshui is running at {url}");
-    if demo {
+    if let Some(report) = seeded.filter(|_| demo) {
         println!("  Demo sign-ins (password from DEMO_PASSWORD, default jieshui-demo):");
         for (u, name, role) in seed::DEMO_USERS {
-            println!("    {u:<11} {name}  ({role})");
+            if report.skipped.iter().any(|s| s == u) {
+                println!("    {u:<11} (not a demo account here: its own password, untouched)");
+            } else {
+                println!("    {u:<11} {name}  ({role})");
+            }
         }
     } else if admins == 0 {
         println!("  No administrator exists yet. Create the first one with:");
@@ -189,6 +202,7 @@ async fn create_user(config: Config, args: &[String]) -> Result<(), BoxError> {
         role: new.role,
         district_id: None,
         password_hash: auth::password::hash(new.password).await?,
+        demo: false,
     };
     let audit = db::AuditEntry {
         actor_id: None,

@@ -204,7 +204,9 @@ const SITES: &[DemoSite] = &[
     },
 ];
 
-pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), SeedError> {
+/// Seeds the districts, the demo sites and the demo accounts. Accounts are marked as demo accounts;
+/// an existing account of the same name that the seed did not make is left exactly as it is.
+pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<SeedReport, SeedError> {
     for (code, name, name_en, kind) in DISTRICTS {
         store
             .upsert_district(&DistrictRow {
@@ -232,9 +234,19 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
             })
             .await?;
     }
+    let mut report = SeedReport::default();
     for (username, name, role) in DEMO_USERS {
         // Hashing is deliberately slow: only hash when a user is new or its password changed.
         match store.user_for_login(username).await? {
+            // An account the seed did not make (the administrator an operator created, say) is
+            // never touched: not its password, not its role.
+            Some(existing) if !existing.demo => {
+                tracing::warn!(
+                    username,
+                    "demo user not seeded: an account of that name exists and is not a demo account"
+                );
+                report.skipped.push((*username).to_string());
+            }
             // Keep the demo password in step with DEMO_PASSWORD across runs.
             Some(existing) => {
                 if !password::verify(demo_password.to_string(), existing.password_hash).await? {
@@ -256,6 +268,7 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
                     role: *role,
                     district_id: None,
                     password_hash: password::hash(demo_password.to_string()).await?,
+                    demo: true,
                 };
                 let audit = AuditEntry {
                     actor_id: None,
@@ -267,5 +280,19 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<(), S
             }
         }
     }
-    Ok(())
+    // Demo accounts a start without demo mode disabled come back with it.
+    store.set_demo_users_active(true).await?;
+    Ok(report)
+}
+
+/// What the seed left alone.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    /// Demo usernames taken by accounts the seed did not make.
+    pub skipped: Vec<String>,
+}
+
+/// Outside demo mode the demo accounts, with their well-known password, must not sign in.
+pub async fn disable_demo_users(store: &SharedStore) -> Result<u64, SeedError> {
+    Ok(store.set_demo_users_active(false).await?)
 }

@@ -122,6 +122,7 @@ async fn every_server_function_checks_the_role(pool: SqlitePool) {
         role: Role::Inspector,
         district_id: None,
         password_hash: "x".into(),
+        demo: false,
     };
     let audit = jieshui_server::db::AuditEntry {
         actor_id: None,

@@ -30,6 +30,7 @@ async fn user(store: &SqliteStore, username: &str, role: Role) -> Uuid {
         role,
         district_id: None,
         password_hash: "x".into(),
+        demo: false,
     };
     store
         .insert_user(&row, &audit("test_user"))
@@ -171,6 +172,7 @@ async fn usernames_are_unique_by_named_constraint(pool: SqlitePool) {
         role: Role::Admin,
         district_id: None,
         password_hash: "x".into(),
+        demo: false,
     };
     match store.insert_user(&row, &audit("t")).await {
         Err(jieshui_server::db::StoreError::Unique(name)) => assert_eq!(name, "users_username_key"),
@@ -276,4 +278,114 @@ async fn demo_seeding_twice_duplicates_nothing(pool: SqlitePool) {
     let ok =
         jieshui_server::auth::password::verify("second-password".into(), admin.password_hash).await;
     assert!(ok.expect("verify"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn demo_seeding_never_touches_an_account_it_did_not_make(pool: SqlitePool) {
+    let store: jieshui_server::db::SharedStore = std::sync::Arc::new(SqliteStore::from_pool(pool));
+    // The operator made the administrator the README tells them to, named "admin".
+    let hash = jieshui_server::auth::password::hash("operators-own-secret".into())
+        .await
+        .expect("hash");
+    let id = Uuid::now_v7();
+    let row = NewUserRow {
+        id,
+        username: "admin".into(),
+        display_name: "运维".into(),
+        role: Role::Admin,
+        district_id: None,
+        password_hash: hash.clone(),
+        demo: false,
+    };
+    store
+        .insert_user(&row, &audit("user_create_cli"))
+        .await
+        .expect("insert");
+    let report = jieshui_server::seed::seed_demo(&store, "jieshui-demo")
+        .await
+        .expect("seed");
+    assert_eq!(report.skipped, vec!["admin".to_string()]);
+    let admin = store
+        .user_for_login("admin")
+        .await
+        .expect("db")
+        .expect("admin");
+    assert_eq!(admin.password_hash, hash, "its password is its own");
+    assert_eq!(admin.user.display_name, "运维");
+    assert!(admin.active && !admin.demo);
+    // The other two demo accounts were made, and are marked as such.
+    for name in ["inspector", "supervisor"] {
+        let u = store.user_for_login(name).await.expect("db").expect("made");
+        assert!(u.demo && u.active, "{name}");
+    }
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_start_without_demo_mode_disables_the_demo_accounts_and_ends_their_sessions(
+    pool: SqlitePool,
+) {
+    let sqlite = SqliteStore::from_pool(pool.clone());
+    let store: jieshui_server::db::SharedStore = std::sync::Arc::new(SqliteStore::from_pool(pool));
+    jieshui_server::seed::seed_demo(&store, "jieshui-demo")
+        .await
+        .expect("seed");
+    let real = user(&sqlite, "wang.li", Role::Inspector).await;
+    let demo = store
+        .user_for_login("inspector")
+        .await
+        .expect("db")
+        .expect("demo");
+    let now = OffsetDateTime::now_utc();
+    let demo_session = session(&sqlite, demo.user.id, now, Duration::hours(2)).await;
+    let real_session = session(&sqlite, real, now, Duration::hours(2)).await;
+    assert_eq!(
+        jieshui_server::seed::disable_demo_users(&store)
+            .await
+            .expect("off"),
+        3
+    );
+    // Again: nothing left to change.
+    assert_eq!(
+        jieshui_server::seed::disable_demo_users(&store)
+            .await
+            .expect("off"),
+        0
+    );
+    for name in ["inspector", "supervisor", "admin"] {
+        assert!(
+            !store
+                .user_for_login(name)
+                .await
+                .expect("db")
+                .expect("kept")
+                .active
+        );
+    }
+    let idle = Duration::hours(1);
+    assert!(store
+        .session_user(&demo_session, now, idle)
+        .await
+        .expect("db")
+        .is_none());
+    let still = store
+        .session_user(&real_session, now, idle)
+        .await
+        .expect("db");
+    assert_eq!(
+        still.map(|u| u.id),
+        Some(real),
+        "the real account is untouched"
+    );
+    // Demo mode back on: the demo accounts sign in again.
+    jieshui_server::seed::seed_demo(&store, "jieshui-demo")
+        .await
+        .expect("seed");
+    assert!(
+        store
+            .user_for_login("admin")
+            .await
+            .expect("db")
+            .expect("kept")
+            .active
+    );
 }

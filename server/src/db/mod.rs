@@ -38,6 +38,8 @@ pub struct UserAuth {
     pub user: CurrentUser,
     pub password_hash: String,
     pub active: bool,
+    /// Made by the demo seed (and so the seed's to keep in step or disable).
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,8 @@ pub struct NewUserRow {
     pub role: Role,
     pub district_id: Option<Uuid>,
     pub password_hash: String,
+    /// Made by the demo seed.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +106,9 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserAuth>>;
     async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
     async fn insert_user(&self, row: &NewUserRow, audit: &AuditEntry) -> StoreResult<()>;
+    /// Activates or disables every demo account (only those whose flag differs, each with its
+    /// audit entry; disabling ends their sessions). Returns how many changed.
+    async fn set_demo_users_active(&self, active: bool) -> StoreResult<u64>;
     /// Sets the password hash and ends every session of the user, in one transaction.
     async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool>;
     /// Sets the active flag; deactivation also ends every session. Refuses (returns `Ok(false)`) to

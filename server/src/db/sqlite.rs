@@ -78,6 +78,7 @@ impl SqliteStore {
             },
             password_hash: r.try_get("password_hash")?,
             active: r.try_get("active")?,
+            demo: r.try_get("demo")?,
         })
     }
 }
@@ -96,7 +97,8 @@ async fn audit_tx(tx: &mut sqlx::SqliteConnection, e: &AuditEntry) -> StoreResul
     Ok(())
 }
 
-const USER_COLS: &str = "id, username, display_name, role, district_id, password_hash, active";
+const USER_COLS: &str =
+    "id, username, display_name, role, district_id, password_hash, active, demo";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -148,8 +150,8 @@ impl Store for SqliteStore {
         let now = OffsetDateTime::now_utc();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, district_id, password_hash, active, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            "INSERT INTO users (id, username, display_name, role, district_id, password_hash, active, demo, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
         )
         .bind(u.id)
         .bind(&u.username)
@@ -157,6 +159,7 @@ impl Store for SqliteStore {
         .bind(u.role.as_str())
         .bind(u.district_id)
         .bind(&u.password_hash)
+        .bind(u.demo)
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
@@ -165,6 +168,39 @@ impl Store for SqliteStore {
         audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_demo_users_active(&self, active: bool) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE users SET active = ?, updated_at = ? WHERE demo = 1 AND active <> ? RETURNING id",
+        )
+        .bind(active)
+        .bind(OffsetDateTime::now_utc())
+        .bind(active)
+        .fetch_all(&mut *tx)
+        .await?;
+        for id in &ids {
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let audit = AuditEntry {
+                actor_id: None,
+                action: if active {
+                    "demo_user_enable"
+                } else {
+                    "demo_user_disable"
+                },
+                subject: id.to_string(),
+                detail: serde_json::json!({}),
+            };
+            audit_tx(&mut tx, &audit).await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len() as u64)
     }
 
     async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool> {

@@ -121,6 +121,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/account") view=crate::pages::account::AccountPage />
                 <Route path=path!("/today") view=TodayPage ssr=SsrMode::Async />
                 <Route path=path!("/photos/:id") view=PhotoPage ssr=SsrMode::Async />
                 <Route path=path!("/checks/:id") view=InspectionPage ssr=SsrMode::Async />

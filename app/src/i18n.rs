@@ -80,6 +80,14 @@ messages! {
     SignedOut => "您已退出登录。", "You have signed out.";
     SessionExpired => "请先登录。", "Please sign in first.";
     SignedInAs => "当前用户", "Signed in as";
+    MyAccount => "我的账户", "My account";
+    ChangePassword => "修改密码", "Change password";
+    CurrentPassword => "当前密码", "Current password";
+    RepeatNewPassword => "再次输入新密码", "New password again";
+    PasswordsDiffer => "两次输入的新密码不一致。", "The two new passwords differ.";
+    CurrentPasswordWrong => "当前密码不正确。", "The current password is not right.";
+    PasswordChanged => "密码已修改。您在其他设备上的登录已全部退出。", "Password changed. You are signed out on every other device.";
+    PasswordHint => "至少 10 个字符，不能与用户名相同。", "At least 10 characters, not the username.";
     RoleInspector => "检查员", "Inspector";
     RoleSupervisor => "审核人", "Supervisor";
     RoleAdmin => "管理员", "Administrator";

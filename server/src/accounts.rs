@@ -19,6 +19,65 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", post(create))
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/active", post(set_active))
+        .route("/account/password", post(change_own_password))
+}
+
+#[derive(Deserialize)]
+struct OwnPasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// `POST /account/password`: any signed-in user changes their own password; back to the account
+/// page with the result.
+async fn change_own_password(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<OwnPasswordForm>,
+) -> Response {
+    use crate::auth::session::{cookie, secure, session_cookie_name, token_hash};
+    use crate::services::accounts::Refused;
+    let Some(user) = info.user.clone() else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let session = cookie(&headers, session_cookie_name(secure(&state, &headers)))
+        .map(token_hash)
+        .unwrap_or_default();
+    match crate::services::accounts::change_own_password(
+        &state,
+        &user,
+        &session,
+        &f.current,
+        &f.password,
+        &f.again,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account?ok=changed").into_response(),
+        Err(Refused::User { msg, field }) => {
+            Redirect::to(&format!("/account?error={}&field={field}", msg_code(msg))).into_response()
+        }
+        Err(Refused::Throttled(wait)) => {
+            let mut r = Redirect::to(&format!(
+                "/account?error={}&field=current",
+                msg_code(jieshui_app::i18n::Msg::TooManyAttempts)
+            ))
+            .into_response();
+            if let Ok(v) = wait.to_string().parse() {
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Err(Refused::Busy) => crate::pages_util::busy_page(info.lang, 5),
+        Err(Refused::Internal(incident)) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &incident)
+        }
+    }
 }
 
 /// Where to send the admin after a failure: the page with the message, the field, and what they

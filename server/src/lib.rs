@@ -12,5 +12,6 @@ pub mod pages_util;
 pub mod registry;
 pub mod seed;
 pub mod serve;
+pub mod services;
 pub mod startup;
 pub mod state;

@@ -815,3 +815,140 @@ async fn a_forged_forwarded_for_does_not_dodge_the_address_limit(pool: SqlitePoo
         r.location()
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn users_change_their_own_password_and_their_other_sessions_end(pool: SqlitePool) {
+    let app = app(pool).await;
+    let phone = app.login("inspector").await;
+    let desk = app.login("inspector").await;
+    let new_pw = "a-new-passphrase-2";
+    let change = |current: &'static str, password: &'static str, again: &'static str| {
+        let phone = phone.clone();
+        let app = &app;
+        async move {
+            app.post_form(
+                "/account/password",
+                Some(&phone),
+                &[
+                    ("current", current),
+                    ("password", password),
+                    ("again", again),
+                ],
+            )
+            .await
+        }
+    };
+    // The page: every role reaches it from the header, with labelled fields.
+    for who in ["inspector", "supervisor", "admin"] {
+        let c = app.login(who).await;
+        let page = app.get("/account", Some(&c)).await;
+        assert_eq!(page.status, StatusCode::OK, "{who}");
+        for label in ["当前密码", "新密码", "再次输入新密码"] {
+            assert!(
+                page.body.contains(&format!("<span>{label}</span>")),
+                "{who}: {label}"
+            );
+        }
+        assert!(
+            page.body.contains("href=\"/account\""),
+            "{who}: header link"
+        );
+    }
+
+    // Wrong current password, two new ones that differ, a new one too short: refused, nothing changed.
+    let r = change("wrong-password-x", new_pw, new_pw).await;
+    assert_eq!(
+        r.location(),
+        "/account?error=CurrentPasswordWrong&field=current"
+    );
+    let r = change(PW, new_pw, "a-new-passphrase-3").await;
+    assert_eq!(r.location(), "/account?error=PasswordsDiffer&field=again");
+    let r = change(PW, "short", "short").await;
+    assert_eq!(
+        r.location(),
+        "/account?error=PasswordTooShort&field=password"
+    );
+    let page = app.get(r.location(), Some(&phone)).await;
+    assert!(page.body.contains("密码至少 10 个字符。"), "{}", page.body);
+    assert_eq!(app.get("/today", Some(&desk)).await.status, StatusCode::OK);
+
+    // The right one: changed; this session goes on, the one on the desk ends.
+    let r = change(PW, new_pw, new_pw).await;
+    assert_eq!(r.location(), "/account?ok=changed");
+    let page = app.get(r.location(), Some(&phone)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("您在其他设备上的登录已全部退出"),
+        "{}",
+        page.body
+    );
+    let r = app.get("/today", Some(&desk)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login"), "{}", r.location());
+    // The old password no longer signs in; the new one does.
+    let old = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "inspector"), ("password", PW)],
+        )
+        .await;
+    assert!(
+        old.location().starts_with("/login?error=bad"),
+        "{}",
+        old.location()
+    );
+    let new = app
+        .post_form(
+            "/login",
+            None,
+            &[("username", "inspector"), ("password", new_pw)],
+        )
+        .await;
+    assert_eq!(new.location(), "/today");
+    // Signed out, the form cannot be used.
+    let r = app
+        .post_form(
+            "/account/password",
+            None,
+            &[("current", new_pw), ("password", PW), ("again", PW)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn guessing_the_current_password_from_a_stolen_session_is_throttled(pool: SqlitePool) {
+    let app = app(pool).await;
+    let c = app.login("supervisor").await;
+    let free = app.state.config.throttle.free_failures as usize;
+    let mut last = String::new();
+    for _ in 0..free + 2 {
+        let r = app
+            .post_form(
+                "/account/password",
+                Some(&c),
+                &[
+                    ("current", "guess-guess-guess"),
+                    ("password", "a-new-passphrase-2"),
+                    ("again", "a-new-passphrase-2"),
+                ],
+            )
+            .await;
+        last = r.location().to_string();
+    }
+    assert_eq!(last, "/account?error=TooManyAttempts&field=current");
+    // Even the right password now waits.
+    let r = app
+        .post_form(
+            "/account/password",
+            Some(&c),
+            &[
+                ("current", PW),
+                ("password", "a-new-passphrase-2"),
+                ("again", "a-new-passphrase-2"),
+            ],
+        )
+        .await;
+    assert!(r.location().contains("TooManyAttempts"), "{}", r.location());
+}

@@ -126,13 +126,16 @@ pub fn Layout(
         .map(|u| format!("{} · {}", u.display_name, role_name(u.role).text(lang)));
     view! {
         <header class="top-bar">
-            <a class="brand" href="/">
+            <a class="brand" href="/" aria-label=format!("{} · {}", Msg::AppName.text(lang), Msg::BackHome.text(lang))>
                 <span class="brand-mark" aria-hidden="true">"水"</span>
                 <span class="brand-name">{Msg::AppName.text(lang)}</span>
             </a>
             {nav}
             <div class="top-actions">
-                {who.map(|w| view! { <span class="who" title=Msg::SignedInAs.text(lang)>{w}</span> })}
+                {who.map(|w| {
+                    let label = format!("{} · {}", Msg::MyAccount.text(lang), w);
+                    view! { <a class="who" href="/account" title=Msg::SignedInAs.text(lang) aria-label=label>{w}</a> }
+                })}
                 <LangSwitch lang next=path.clone() />
                 {user.is_some().then(|| view! {
                     <form method="post" action="/logout" class="inline-form">

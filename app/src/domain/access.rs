@@ -19,6 +19,10 @@ pub fn page_access(path: &str) -> PageAccess {
     if path.starts_with("/photos/") {
         return PageAccess::Roles(&Role::ALL);
     }
+    // One's own account (changing one's password): any signed-in role.
+    if path == "/account" || path.starts_with("/account/") {
+        return PageAccess::Roles(&Role::ALL);
+    }
     for section in Section::ALL {
         let p = section.path();
         if path == p

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod account;
 pub mod error;
 pub mod inspection;
 pub mod login;

@@ -182,11 +182,11 @@ pub async fn login(
 }
 
 /// Longest password checked; longer ones are refused unhashed.
-const PASSWORD_MAX_BYTES: usize = 1024;
+pub(crate) const PASSWORD_MAX_BYTES: usize = 1024;
 
 /// Counts one attempt for `key` unless the key must still wait; `Err(wait)` says how long. The
 /// count is written only if nobody changed it since it was read; a lost race reads again.
-async fn claim_attempt(
+pub(crate) async fn claim_attempt(
     state: &AppState,
     policy: &ThrottlePolicy,
     key: &str,

@@ -109,6 +109,17 @@ pub trait Store: Send + Sync + 'static {
     /// Activates or disables every demo account (only those whose flag differs, each with its
     /// audit entry; disabling ends their sessions). Returns how many changed.
     async fn set_demo_users_active(&self, active: bool) -> StoreResult<u64>;
+    /// A user's own change: sets the new hash only if the stored one is still `old_hash` (the one
+    /// the current password was checked against) and the account is active, and ends every session
+    /// of the user but `keep_session`, in one transaction. `Ok(false)`: nothing changed.
+    async fn change_own_password(
+        &self,
+        id: Uuid,
+        old_hash: &str,
+        new_hash: &str,
+        keep_session: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// Sets the password hash and ends every session of the user, in one transaction.
     async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool>;
     /// Sets the active flag; deactivation also ends every session. Refuses (returns `Ok(false)`) to

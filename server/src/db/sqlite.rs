@@ -203,6 +203,39 @@ impl Store for SqliteStore {
         Ok(ids.len() as u64)
     }
 
+    async fn change_own_password(
+        &self,
+        id: Uuid,
+        old_hash: &str,
+        new_hash: &str,
+        keep_session: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE users SET password_hash = ?, updated_at = ?
+             WHERE id = ? AND password_hash = ? AND active = 1",
+        )
+        .bind(new_hash)
+        .bind(OffsetDateTime::now_utc())
+        .bind(id)
+        .bind(old_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+            .bind(id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")

@@ -121,39 +121,106 @@ pub fn read_table(bytes: &[u8], filename: &str) -> Result<Vec<Vec<String>>, File
     Ok(rows)
 }
 
+/// Columns read from a sheet; the template has about twenty.
+pub const MAX_COLS: u32 = 64;
+/// All parts of a workbook together, decompressed: far above what 50,000 rows need.
+pub const MAX_XLSX_XML_BYTES: u64 = 64 * 1024 * 1024;
+/// XML compresses about ten to one; a part that inflates far more than this is a zip bomb.
+const MAX_INFLATE_RATIO: u64 = 100;
+const MAX_ZIP_ENTRIES: usize = 1000;
+
+/// Inflates every part of the workbook into nothing, counting, before calamine sees it: calamine
+/// reads the shared strings whole when it opens a workbook, and trusts sizes the file declares.
+/// Stops as soon as the whole passes [`MAX_XLSX_XML_BYTES`] or one part inflates more than
+/// [`MAX_INFLATE_RATIO`] times its compressed size.
+fn check_zip(bytes: &[u8]) -> Result<(), FileError> {
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| FileError::Unreadable)?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(FileError::TooLarge);
+    }
+    let mut total: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|_| FileError::Unreadable)?;
+        let allowed = entry
+            .compressed_size()
+            .saturating_mul(MAX_INFLATE_RATIO)
+            .saturating_add(1024 * 1024);
+        let mut inflated: u64 = 0;
+        loop {
+            let n = std::io::Read::read(&mut entry, &mut buf).map_err(|_| FileError::Unreadable)?;
+            if n == 0 {
+                break;
+            }
+            inflated += n as u64;
+            total += n as u64;
+            if inflated > allowed || total > MAX_XLSX_XML_BYTES {
+                return Err(FileError::TooLarge);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first sheet's cells, streamed: a cell past [`MAX_ROWS`] or [`MAX_COLS`] makes the file too
+/// large before any grid is built (calamine's `worksheet_range` would allocate the whole rectangle
+/// up to the farthest cell, however empty).
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::{Data, Reader, Xlsx};
+    check_zip(bytes)?;
     let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|_| FileError::Unreadable)?;
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| FileError::Unreadable)?;
     let sheet = book
         .sheet_names()
         .first()
         .cloned()
         .ok_or(FileError::Empty)?;
-    let range = book
-        .worksheet_range(&sheet)
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
         .map_err(|_| FileError::Unreadable)?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(FileError::TooLarge);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(|_| FileError::Unreadable)? {
+        let (row, col) = cell.get_position();
+        let text = match Data::from(cell.get_value().clone()) {
+            Data::Empty => continue,
+            Data::String(s) => s,
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            other => other.to_string(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        if row as usize > MAX_ROWS || col >= MAX_COLS {
+            return Err(FileError::TooLarge);
+        }
+        let (row, col) = (row as usize, col as usize);
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let r = &mut rows[row];
+        if r.len() <= col {
+            r.resize_with(col + 1, String::new);
+        }
+        r[col] = text;
     }
-    Ok(range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    Data::Float(f) => f.to_string(),
-                    Data::Int(i) => i.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect())
+    // As calamine's range did: from the first used row and column, every row as wide as the widest.
+    let top = rows.iter().position(|r| !r.is_empty()).unwrap_or(0);
+    rows.drain(..top);
+    let left = rows
+        .iter()
+        .filter_map(|r| r.iter().position(|c| !c.is_empty()))
+        .min()
+        .unwrap_or(0);
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    for r in &mut rows {
+        r.resize_with(width, String::new);
+        r.drain(..left);
+    }
+    Ok(rows)
 }
 
 fn normalize_header(h: &str) -> String {

@@ -1059,3 +1059,118 @@ async fn a_closed_site_takes_no_new_inspection_but_a_started_one_still_opens(poo
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), format!("/checks/{begun}"));
 }
+
+/// A multipart body from raw parts: (name, filename, bytes).
+async fn upload_parts(app: &TestApp, cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Resp {
+    let b = "----jieshui-parts";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        let disposition = match filename {
+            Some(f) => {
+                format!("form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/jpeg")
+            }
+            None => format!("form-data; name=\"{name}\""),
+        };
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    let req = Request::post("/api/photos")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn hostile_upload_shapes_are_refused_and_leave_no_file(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await.to_string();
+    let jpeg = camera_jpeg(40, 30, &at_shop(1));
+    let id = Uuid::now_v7().to_string();
+    let long = "9".repeat(64 * 1024);
+    let cases: Vec<(&str, Vec<(&str, Option<&str>, &[u8])>, StatusCode)> = vec![
+        (
+            "two files",
+            vec![
+                ("id", None, id.as_bytes()),
+                ("inspection_id", None, insp.as_bytes()),
+                ("file", Some("a.jpg"), &jpeg),
+                ("file", Some("b.jpg"), &jpeg),
+            ],
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a 64 KB text field",
+            vec![
+                ("id", None, id.as_bytes()),
+                ("inspection_id", None, insp.as_bytes()),
+                ("file", Some("a.jpg"), &jpeg),
+                ("lat", None, long.as_bytes()),
+            ],
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (what, parts, status) in cases {
+        let r = upload_parts(&app, &inspector, &parts).await;
+        assert_eq!(r.status, status, "{what}: {}", r.body);
+        assert_eq!(json(&r)["code"], "PhotoBadField", "{what}");
+        assert_eq!(photo_count(&app).await, 0, "{what}: a file was left behind");
+    }
+    // Twelve bytes of HEIF header in front of something else: not stored as a HEIC photo.
+    let mut fake = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    fake.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    let r = upload_parts(
+        &app,
+        &inspector,
+        &[
+            ("id", None, id.as_bytes()),
+            ("inspection_id", None, insp.as_bytes()),
+            ("file", Some("a.heic"), &fake),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(photo_count(&app).await, 0);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_retry_into_another_inspection_is_a_conflict_not_the_other_photo(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let first = start(&app, &inspector).await;
+    let second = start(&app, &inspector).await;
+    let jpeg = camera_jpeg(40, 30, &at_shop(1));
+    let up = Upload {
+        id: Uuid::now_v7(),
+        inspection: first,
+        file: &jpeg,
+        filename: "a.jpg",
+        device: None,
+        exif: None,
+        original: None,
+    };
+    assert_eq!(
+        upload(&app, &inspector, &up).await.status,
+        StatusCode::CREATED
+    );
+    // The true retry still answers the stored record.
+    assert_eq!(upload(&app, &inspector, &up).await.status, StatusCode::OK);
+    let other = Upload {
+        inspection: second,
+        ..up
+    };
+    let r = upload(&app, &inspector, &other).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(json(&r)["code"], "PhotoIdTaken");
+    let stored = app.store.photo(up.id).await.expect("db").expect("kept");
+    assert_eq!(stored.inspection_id, first);
+}

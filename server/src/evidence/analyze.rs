@@ -212,6 +212,40 @@ pub fn jpeg_complete(bytes: &[u8]) -> bool {
         .is_some_and(|s| bytes[s.start..].windows(2).rev().any(|w| w == [0xFF, 0xD9]))
 }
 
+/// True when the file is a sequence of ISO BMFF boxes that exactly fills it, starting with `ftyp`
+/// and holding the `meta` box every HEIF image has (its item list) and an `mdat` (its data).
+pub fn heif_boxes_ok(bytes: &[u8]) -> bool {
+    let mut at = 0usize;
+    let (mut meta, mut mdat, mut first) = (false, false, true);
+    while at < bytes.len() {
+        let Some(head) = bytes.get(at..at + 8) else {
+            return false;
+        };
+        let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as u64;
+        let kind = &head[4..8];
+        let size = match size32 {
+            0 => (bytes.len() - at) as u64,
+            1 => match bytes.get(at + 8..at + 16) {
+                Some(b) => u64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                None => return false,
+            },
+            n => n,
+        };
+        let header = if size32 == 1 { 16 } else { 8 };
+        if size < header || size > (bytes.len() - at) as u64 {
+            return false;
+        }
+        if first && (kind != b"ftyp" || size < 16) {
+            return false;
+        }
+        first = false;
+        meta |= kind == b"meta";
+        mdat |= kind == b"mdat";
+        at += size as usize;
+    }
+    meta && mdat
+}
+
 /// Everything about one photo. Refuses what is not an image, what is too large to decode safely
 /// (checked from the header), and what is damaged.
 pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeError> {
@@ -220,6 +254,12 @@ pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeE
         // Decoders fill a cut-off scan with grey and carry on; evidence must be whole.
         return Err(AnalyzeError::Corrupt(
             "the JPEG ends before its image data does".into(),
+        ));
+    }
+    if kind == ImageKind::Heic && !heif_boxes_ok(bytes) {
+        // Twelve bytes of `ftyp` are easy to put in front of anything.
+        return Err(AnalyzeError::Corrupt(
+            "the HEIF box structure is not whole".into(),
         ));
     }
     let exif = read_exif(bytes);
@@ -763,8 +803,57 @@ mod tests {
 
     #[test]
     fn heic_is_kept_without_preview() {
-        let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
-        let a = analyze(heic, &DecodeLimits::default()).expect("kept");
+        let heic = heif(&[(b"meta", 24), (b"mdat", 100)]);
+        let a = analyze(&heic, &DecodeLimits::default()).expect("kept");
         assert_eq!((a.kind, a.size, a.thumbs.len()), (ImageKind::Heic, None, 0));
+    }
+
+    /// An `ftyp` box with the heic brand, then boxes of these types and total sizes.
+    fn heif(boxes: &[(&[u8; 4], u32)]) -> Vec<u8> {
+        let mut out = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+        for (kind, size) in boxes {
+            out.extend_from_slice(&size.to_be_bytes());
+            out.extend_from_slice(*kind);
+            out.resize(out.len() + (*size as usize).saturating_sub(8), 0);
+        }
+        out
+    }
+
+    #[test]
+    fn a_heic_header_in_front_of_anything_else_is_refused() {
+        let limits = DecodeLimits::default();
+        let ftyp_only = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+        let mut junk = ftyp_only.clone();
+        junk.extend_from_slice(b"<html><script>alert(1)</script></html>");
+        let mut short = heif(&[(b"meta", 24), (b"mdat", 100)]);
+        short.truncate(short.len() - 10);
+        for (name, bytes) in [
+            ("ftyp only", ftyp_only),
+            ("junk after ftyp", junk),
+            ("cut short", short),
+            ("no meta", heif(&[(b"mdat", 100)])),
+            ("no mdat", heif(&[(b"meta", 24)])),
+            (
+                "box smaller than its header",
+                heif(&[(b"meta", 24), (b"mdat", 4)]),
+            ),
+        ] {
+            assert!(
+                matches!(analyze(&bytes, &limits), Err(AnalyzeError::Corrupt(_))),
+                "{name}"
+            );
+        }
+        // A 64-bit size and a last box running to the end are allowed.
+        let mut big = heif(&[(b"meta", 24)]);
+        big.extend_from_slice(&1u32.to_be_bytes());
+        big.extend_from_slice(b"mdat");
+        big.extend_from_slice(&(16u64 + 50).to_be_bytes());
+        big.resize(big.len() + 50, 0);
+        assert!(heif_boxes_ok(&big));
+        let mut to_end = heif(&[(b"meta", 24)]);
+        to_end.extend_from_slice(&0u32.to_be_bytes());
+        to_end.extend_from_slice(b"mdat");
+        to_end.resize(to_end.len() + 70, 0);
+        assert!(heif_boxes_ok(&to_end));
     }
 }

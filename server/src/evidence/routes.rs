@@ -282,6 +282,11 @@ async fn upload(
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
+            if received.is_some() {
+                // One photo per request; the first one's temp file goes when `received` drops.
+                failure = Some(refuse(StatusCode::BAD_REQUEST, Msg::PhotoBadField, lang));
+                break;
+            }
             match state
                 .photos
                 .receive(field, state.config.photo_max_bytes)
@@ -317,9 +322,16 @@ async fn upload(
             }
             continue;
         }
-        let value = match field.text().await {
-            Ok(v) => v.chars().take(500).collect::<String>(),
-            Err(_) => continue,
+        // Text fields are short: read at most a few kilobytes of each, never the whole part.
+        let value = match read_capped(field, MAX_TEXT_FIELD).await {
+            Some(v) => String::from_utf8_lossy(&v)
+                .chars()
+                .take(500)
+                .collect::<String>(),
+            None => {
+                failure = Some(refuse(StatusCode::BAD_REQUEST, Msg::PhotoBadField, lang));
+                break;
+            }
         };
         match name.as_str() {
             "id" => fields.id = Some(value),
@@ -351,6 +363,9 @@ async fn upload(
         Ok(r) | Err(r) => r,
     }
 }
+
+/// The longest text field of an upload (times, coordinates, ids, a camera's make and model).
+const MAX_TEXT_FIELD: usize = 4096;
 
 /// A small binary field, or `None` when it is larger than `cap` or the body breaks off.
 async fn read_capped(
@@ -444,6 +459,10 @@ async fn ingest(
 
     // A retry of a photo already stored: same bytes → the stored record; other bytes → conflict.
     match state.store.photo(id).await {
+        // The same id with the same bytes but for another inspection is not a retry of this one.
+        Ok(Some(existing)) if existing.inspection_id != inspection_id => {
+            return Err(refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, lang));
+        }
         Ok(Some(existing)) if existing.sha256 == received.sha256 => {
             return Ok((StatusCode::OK, Json(photo_json(&existing))).into_response());
         }
@@ -659,13 +678,14 @@ async fn analyze_off_runtime(
     path: &std::path::Path,
     phone_exif: Option<Vec<u8>>,
 ) -> Result<Result<Analysis, AnalyzeError>, String> {
-    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
+    // The permit first: a queue of uploads waits with its files on disk, not in memory.
     let permit = state
         .decode_permits
         .clone()
         .acquire_owned()
         .await
         .map_err(|e| e.to_string())?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
     let limits = state.config.decode_limits;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;

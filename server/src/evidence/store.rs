@@ -29,6 +29,14 @@ pub struct Received {
     pub head: Vec<u8>,
 }
 
+/// A temp file is never left behind, whatever path the request took: stored files were renamed
+/// away before this runs, so only an unstored one is removed.
+impl Drop for Received {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PhotoStore {
     root: PathBuf,
@@ -173,6 +181,7 @@ impl PhotoStore {
     /// Drops a received file that will not be stored (refused after inspection).
     pub async fn discard(&self, r: Received) {
         let _ = tokio::fs::remove_file(&r.temp).await;
+        drop(r);
     }
 
     /// After a crash: removes temp files older than `grace` and stored files whose hash no database

@@ -62,3 +62,49 @@ test('an admin creates an inspector who can then sign in, and deactivates them',
   await expect(phone.getByRole('alert')).toHaveText('用户名或密码不正确。');
   await ctx.close();
 });
+
+test('a user changes their own password from the header and their other phone is signed out', async ({ browser }) => {
+  const admin = await browser.newPage();
+  await signIn(admin, 'admin');
+  const form = admin.getByRole('region', { name: '新建用户' });
+  await form.getByLabel('用户名').fill('qian.qi');
+  await form.getByLabel('姓名').fill('钱七');
+  await form.getByLabel('角色').selectOption({ label: '审核人' });
+  await form.getByLabel('初始密码').fill('qian-qi-first-password');
+  await form.getByRole('button', { name: '创建' }).tap();
+  await expect(form.getByRole('status')).toBeVisible();
+
+  // Signed in on two phones.
+  const other = await (await browser.newContext()).newPage();
+  await signIn(other, 'qian.qi', 'qian-qi-first-password');
+  await expect(other).toHaveURL('/review');
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, 'qian.qi', 'qian-qi-first-password');
+  await page.getByRole('link', { name: /我的账户/ }).tap();
+  await expect(page).toHaveURL('/account');
+  await expect(page.getByRole('heading', { level: 1, name: '我的账户' })).toBeVisible();
+
+  // A wrong current password is said so, next to the field.
+  await page.getByLabel('当前密码').fill('not-my-password');
+  await page.getByLabel('新密码', { exact: true }).fill('qian-qi-second-password');
+  await page.getByLabel('再次输入新密码').fill('qian-qi-second-password');
+  await page.getByRole('button', { name: '修改密码' }).tap();
+  await expect(page.getByRole('alert')).toHaveText('当前密码不正确。');
+  await expect(page.getByLabel('当前密码')).toHaveAttribute('aria-invalid', 'true');
+
+  await page.getByLabel('当前密码').fill('qian-qi-first-password');
+  await page.getByLabel('新密码', { exact: true }).fill('qian-qi-second-password');
+  await page.getByLabel('再次输入新密码').fill('qian-qi-second-password');
+  await page.getByRole('button', { name: '修改密码' }).tap();
+  await expect(page.getByRole('status')).toContainText('密码已修改');
+  await expectNoHorizontalScroll(page);
+  await shot(page, 'account-password-changed');
+
+  // This phone stays signed in; the other one is sent to sign in again.
+  await page.goto('/review');
+  await expect(page).toHaveURL('/review');
+  await other.goto('/review');
+  await expect(other).toHaveURL(/\/login/);
+  await signIn(other, 'qian.qi', 'qian-qi-second-password');
+  await expect(other).toHaveURL('/review');
+});

@@ -126,7 +126,7 @@ pub fn Layout(
         .map(|u| format!("{} · {}", u.display_name, role_name(u.role).text(lang)));
     view! {
         <header class="top-bar">
-            <a class="brand" href="/" aria-label=format!("{} · {}", Msg::AppName.text(lang), Msg::BackHome.text(lang))>
+            <a class="brand" href="/" aria-label=Msg::AppName.text(lang)>
                 <span class="brand-mark" aria-hidden="true">"水"</span>
                 <span class="brand-name">{Msg::AppName.text(lang)}</span>
             </a>

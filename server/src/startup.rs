@@ -58,6 +58,9 @@ pub fn build_router(state: AppState) -> Router {
             http::header::REFERRER_POLICY,
             http::HeaderValue::from_static("same-origin"),
         ))
+        // HTML and JSON go brotli- or gzip-compressed (a phone's "today" page shrinks several
+        // times); images and the already precompressed bundle are left as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))

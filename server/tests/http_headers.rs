@@ -120,3 +120,35 @@ async fn hsts_only_under_https(pool: SqlitePool) {
         .expect("req");
     assert!(hsts(&proxied.send(req).await).is_some());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn pages_and_json_are_compressed_for_browsers_that_accept_it(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let get = |path: &str, enc: &str| {
+        Request::get(path)
+            .header(header::COOKIE, &inspector)
+            .header(header::ACCEPT_ENCODING, enc)
+            .body(axum::body::Body::empty())
+            .expect("req")
+    };
+    let plain = app.send(get("/today", "identity")).await;
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    for enc in ["br", "gzip"] {
+        let r = app.send(get("/today", &format!("{enc}, deflate"))).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers[header::CONTENT_ENCODING], enc, "{enc}");
+    }
+    let r = app
+        .send(
+            Request::post("/api/list_districts")
+                .header(header::COOKIE, &inspector)
+                .header(header::ACCEPT_ENCODING, "br")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_ENCODING], "br");
+}

@@ -26,6 +26,8 @@ pub struct ServerBackend {
     pub store: SharedStore,
     /// From the config: what the phone does with a photo before it travels.
     pub capture: CaptureSettings,
+    /// The city's offset from UTC, for the dates and times pages show.
+    pub utc_offset: time::UtcOffset,
 }
 
 /// Logs an unexpected error once, here where it becomes a response, and hands the client only an
@@ -34,6 +36,13 @@ pub fn internal(e: impl std::fmt::Display) -> AppError {
     let incident = Uuid::now_v7().simple().to_string();
     tracing::error!(%incident, error = %e, "internal error");
     AppError::Internal { incident }
+}
+
+/// An RFC 3339 instant as the calendar day it is in at `offset` (`YYYY-MM-DD`); other text as it is.
+pub fn local_date(instant: &str, offset: time::UtcOffset) -> String {
+    time::OffsetDateTime::parse(instant, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.to_offset(offset).date().to_string())
+        .unwrap_or_else(|_| instant.to_string())
 }
 
 fn store_err(e: StoreError) -> AppError {
@@ -178,11 +187,15 @@ impl Backend for ServerBackend {
     }
 
     async fn site_detail(&self, id: Uuid) -> Result<SiteDetail, AppError> {
-        self.store
+        let mut d = self
+            .store
             .site_detail(id)
             .await
             .map_err(store_err)?
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?;
+        // Stored as an instant; shown as the city's calendar day.
+        d.closed_at = d.closed_at.map(|t| local_date(&t, self.utc_offset));
+        Ok(d)
     }
 
     async fn nearby_sites(
@@ -290,7 +303,7 @@ impl Backend for ServerBackend {
         }
         let site = self.store.site_detail(i.site_id).await.map_err(store_err)?;
         let exif: ExifFacts = serde_json::from_value(p.exif.clone()).unwrap_or_default();
-        let shanghai = time::UtcOffset::from_hms(8, 0, 0).map_err(internal)?;
+        let shanghai = self.utc_offset;
         let fmt =
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let show = |t: time::OffsetDateTime| t.to_offset(shanghai).format(&fmt).unwrap_or_default();
@@ -356,7 +369,7 @@ impl Backend for ServerBackend {
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
         let photos = self.store.inspection_photos(id).await.map_err(store_err)?;
-        let shanghai = time::UtcOffset::from_hms(8, 0, 0).map_err(internal)?;
+        let shanghai = self.utc_offset;
         let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
         Ok(InspectionView {
             id,

@@ -34,6 +34,8 @@ pub struct Config {
     pub capture: CaptureSettings,
     /// Timeouts, body limits and the connection cap.
     pub limits: crate::limits::Limits,
+    /// The city's offset from UTC: dates and times are shown, and days are counted, in it.
+    pub utc_offset: time::UtcOffset,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,8 @@ impl Default for Config {
             trust_proxy: false,
             capture: CaptureSettings::default(),
             limits: crate::limits::Limits::default(),
+            // China Standard Time, all year.
+            utc_offset: time::macros::offset!(+8),
         }
     }
 }
@@ -226,8 +230,28 @@ pub const SETTINGS: &[Setting] = &[
         Some("upload_grace_secs"),
         |c, n, v| c.limits.upload_grace = secs(n, v)?
     ),
+    setting!("JIESHUI_UTC_OFFSET", Some("utc_offset"), |c, n, v| c
+        .utc_offset =
+        parse_offset(n, v)?),
     setting!("JIESHUI_LOG", Some("log"), |c, _n, v| c.log = v.to_string()),
 ];
+
+/// `+08:00`, `-05:30`, `+8`.
+fn parse_offset(name: &'static str, v: &str) -> Result<time::UtcOffset, ConfigError> {
+    let bad = || ConfigError::Invalid(name, v.to_string());
+    let t = v.trim();
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1i8, &t[1..]),
+        Some(b'-') => (-1i8, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return Err(bad());
+    }
+    time::UtcOffset::from_hms(sign * h, sign * m, 0).map_err(|_| bad())
+}
 
 /// A whole number of seconds, at least one.
 fn secs(name: &'static str, v: &str) -> Result<std::time::Duration, ConfigError> {
@@ -389,6 +413,32 @@ mod tests {
         assert!(load(&[("JIESHUI_PHOTO_LONG_EDGE", "100")]).is_err());
         assert!(load(&[("JIESHUI_PHOTO_QUALITY", "0")]).is_err());
         assert!(load(&[("JIESHUI_PHOTO_QUALITY", "high")]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_citys_offset_and_the_bounds_are_settings() -> Result<(), ConfigError> {
+        let c = load(&[])?;
+        assert_eq!(c.utc_offset, time::macros::offset!(+8));
+        assert_eq!(c.limits, crate::limits::Limits::default());
+        let c = load(&[
+            ("JIESHUI_UTC_OFFSET", "-05:30"),
+            ("JIESHUI_REQUEST_TIMEOUT_SECS", "7"),
+            ("JIESHUI_BODY_MAX_KB", "64"),
+            ("JIESHUI_MAX_CONNECTIONS", "10"),
+        ])?;
+        assert_eq!(c.utc_offset, time::macros::offset!(-5:30));
+        assert_eq!(c.limits.request, std::time::Duration::from_secs(7));
+        assert_eq!(c.limits.body_bytes, 64 * 1024);
+        assert_eq!(c.limits.max_connections, 10);
+        assert_eq!(
+            load(&[("JIESHUI_UTC_OFFSET", "+8")])?.utc_offset,
+            time::macros::offset!(+8)
+        );
+        for bad in ["8", "+25:00", "+08:75", "UTC"] {
+            assert!(load(&[("JIESHUI_UTC_OFFSET", bad)]).is_err(), "{bad}");
+        }
+        assert!(load(&[("JIESHUI_REQUEST_TIMEOUT_SECS", "0")]).is_err());
         Ok(())
     }
 

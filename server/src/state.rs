@@ -46,6 +46,7 @@ impl AppState {
         let backend: SharedBackend = Arc::new(ServerBackend {
             store: store.clone(),
             capture: config.capture,
+            utc_offset: config.utc_offset,
         });
         let photos = crate::evidence::store::PhotoStore::new(config.data_dir.join("photos"));
         let cores = std::thread::available_parallelism()

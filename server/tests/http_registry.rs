@@ -569,3 +569,47 @@ async fn xlsx_files_import_with_numeric_cells(pool: SqlitePool) {
         "the default kind applies"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_closing_date_is_the_citys_day_and_hand_made_codes_do_not_collide(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    // Two sites made by hand in the same moment, without codes.
+    let mut ids = Vec::new();
+    for name in ["手工门店甲", "手工门店乙"] {
+        let form = [
+            ("kind", "shop"),
+            ("name", name),
+            ("district", "371502"),
+            ("coord_system", "wgs84"),
+            ("lat", "36.4612"),
+            ("lon", "115.9921"),
+        ];
+        let r = app.post_form("/admin/sites/new", Some(&admin), &form).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        ids.push(app.store.active_sites(None, name).await.expect("db")[0].id);
+    }
+    let codes: Vec<String> =
+        futures_util::future::join_all(ids.iter().map(|id| app.store.site_detail(*id)))
+            .await
+            .into_iter()
+            .map(|d| d.expect("db").expect("site").summary.external_code)
+            .collect();
+    assert_ne!(codes[0], codes[1], "{codes:?}");
+    assert!(
+        codes.iter().all(|c| c.starts_with('M') && c.len() == 13),
+        "{codes:?}"
+    );
+
+    // Closed at 00:15 on 30 November in Liaocheng, which is still 29 November in UTC.
+    app.clock.advance(time::Duration::hours(14));
+    let admin = app.login("admin").await;
+    let r = app
+        .post_form(&format!("/admin/sites/{}/close", ids[0]), Some(&admin), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app
+        .get(&format!("/admin/sites/{}", ids[0]), Some(&admin))
+        .await;
+    assert!(page.body.contains("<dd>2026-11-30</dd>"), "{}", page.body);
+}

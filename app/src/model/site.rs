@@ -78,6 +78,7 @@ pub struct SiteDetail {
     pub parent: Option<(Uuid, String)>,
     pub source_position: Option<LatLon>,
     pub source_system: CoordSystem,
+    /// From the store an RFC 3339 instant; from the backend to pages, the city's calendar day.
     pub closed_at: Option<String>,
     pub titles: Vec<Title>,
 }

@@ -184,10 +184,12 @@ pub trait Store: Send + Sync + 'static {
     async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>>;
     async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>>;
     async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>>;
+    /// Closes (at `at`) or reopens a site.
     async fn set_site_active(
         &self,
         id: Uuid,
         active: bool,
+        at: OffsetDateTime,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     async fn add_title(&self, site_id: Uuid, t: &Title, audit: &AuditEntry) -> StoreResult<bool>;

@@ -676,7 +676,11 @@ impl Store for SqliteStore {
                 .try_get::<&str, _>("source_system")?
                 .parse()
                 .unwrap_or_default(),
-            closed_at: closed_at.map(|t| t.date().to_string()),
+            // An instant (RFC 3339): the day it falls on depends on the city's time zone.
+            closed_at: closed_at.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            }),
             titles,
         }))
     }
@@ -694,10 +698,10 @@ impl Store for SqliteStore {
         &self,
         id: Uuid,
         active: bool,
+        now: OffsetDateTime,
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let now = OffsetDateTime::now_utc();
         let n =
             sqlx::query("UPDATE sites SET active = ?, closed_at = ?, updated_at = ? WHERE id = ?")
                 .bind(active)

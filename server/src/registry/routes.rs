@@ -210,7 +210,11 @@ async fn set_active(state: AppState, info: RequestInfo, id: Uuid, active: bool) 
         subject: id.to_string(),
         detail: serde_json::json!({}),
     };
-    match state.store.set_site_active(id, active, &audit).await {
+    match state
+        .store
+        .set_site_active(id, active, state.clock.now(), &audit)
+        .await
+    {
         Ok(true) => Redirect::to(&format!("/admin/sites/{id}")).into_response(),
         Ok(false) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => internal(e),
@@ -440,7 +444,10 @@ async fn save_site(
     };
     if id.is_none() && f.external_code.trim().is_empty() {
         // Sites entered by hand need a stable code too, so a later spreadsheet can update them.
-        f.external_code = format!("M{}", &Uuid::now_v7().simple().to_string()[..12]).to_uppercase();
+        // The random part of a UUIDv7, not its millisecond clock: two sites made in the same
+        // millisecond would share the first twelve digits.
+        let hex = Uuid::now_v7().simple().to_string();
+        f.external_code = format!("M{}", &hex[hex.len() - 12..]).to_uppercase();
     }
     let districts = match state.store.list_districts().await {
         Ok(d) => d,

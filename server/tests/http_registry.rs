@@ -613,3 +613,51 @@ async fn a_closing_date_is_the_citys_day_and_hand_made_codes_do_not_collide(pool
         .await;
     assert!(page.body.contains("<dd>2026-11-30</dd>"), "{}", page.body);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_shop_inside_a_venue_stays_there_when_edited(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let mut form = vec![
+        ("kind", "shop"),
+        ("name", "市场内门店"),
+        ("district", "371502"),
+        ("coord_system", "wgs84"),
+        ("lat", "36.4602"),
+        ("lon", "115.9703"),
+        ("external_code", "S900"),
+        ("parent_code", "V001"),
+    ];
+    let r = app.post_form("/admin/sites/new", Some(&admin), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = app
+        .store
+        .active_sites(None, "市场内门店")
+        .await
+        .expect("db")[0]
+        .id;
+    let venue = |d: &jieshui_app::model::site::SiteDetail| d.parent.clone().map(|p| p.1);
+    let d = app.store.site_detail(id).await.expect("db").expect("site");
+    assert_eq!(venue(&d).as_deref(), Some("聊城金柱建材市场"));
+
+    // The edit form holds the venue's code, so saving it as it comes keeps the shop in the venue.
+    let page = app
+        .get(&format!("/admin/sites/{id}/edit"), Some(&admin))
+        .await;
+    let field = page
+        .body
+        .split("name=\"parent_code\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(field.contains("value=\"V001\""), "{field}");
+    form[1] = ("name", "市场内门店（改名）");
+    let r = app
+        .post_form(&format!("/admin/sites/{id}/edit"), Some(&admin), &form)
+        .await;
+    assert!(r.location().ends_with("?saved=1"), "{}", r.location());
+    let d = app.store.site_detail(id).await.expect("db").expect("site");
+    assert_eq!(d.summary.name, "市场内门店（改名）");
+    assert_eq!(venue(&d).as_deref(), Some("聊城金柱建材市场"));
+}

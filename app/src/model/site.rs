@@ -75,7 +75,9 @@ pub struct SiteDetail {
     pub households: Option<i64>,
     pub annual_water_m3: Option<f64>,
     pub unit_type: Option<UnitType>,
+    /// The venue a shop sits in: its id and name, and its code (what the edit form holds).
     pub parent: Option<(Uuid, String)>,
+    pub parent_code: Option<String>,
     pub source_position: Option<LatLon>,
     pub source_system: CoordSystem,
     /// From the store an RFC 3339 instant; from the backend to pages, the city's calendar day.

@@ -625,7 +625,8 @@ pub fn SiteFormPage() -> impl IntoView {
                                             households: d.households.map(|h| h.to_string()).unwrap_or_default(),
                                             annual_water_m3: d.annual_water_m3.map(|w| w.to_string()).unwrap_or_default(),
                                             unit_type: d.unit_type.map(|u| u.as_str().to_string()).unwrap_or_default(),
-                                            parent_code: String::new(),
+                                            // Kept, or saving the form would take the shop out of its venue.
+                                            parent_code: d.parent_code.clone().unwrap_or_default(),
                                         }
                                     }
                                     None => SiteFields { geofence_m: "150".into(), ..SiteFields::default() },

@@ -621,8 +621,8 @@ impl Store for SqliteStore {
     async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>> {
         let row = sqlx::query(&format!(
             "{SITE_COLS}, s.district_id, s.geofence_m, s.contact, s.credit_code, s.households,
-                s.annual_water_m3, s.unit_type, s.parent_id, p.name AS parent_name, s.source_lat, s.source_lon,
-                s.source_system, s.closed_at
+                s.annual_water_m3, s.unit_type, s.parent_id, p.name AS parent_name, p.external_code AS parent_code,
+                s.source_lat, s.source_lon, s.source_system, s.closed_at
              {SITE_FROM} LEFT JOIN sites p ON p.id = s.parent_id
              WHERE s.id = ?"
         ))
@@ -671,6 +671,7 @@ impl Store for SqliteStore {
                 .try_get::<Option<String>, _>("unit_type")?
                 .and_then(|u| u.parse().ok()),
             parent: parent_id.zip(parent_name),
+            parent_code: r.try_get("parent_code")?,
             source_position: source,
             source_system: r
                 .try_get::<&str, _>("source_system")?

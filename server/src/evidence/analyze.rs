@@ -87,15 +87,45 @@ fn ascii(f: Option<&exif::Field>) -> Option<String> {
     }
 }
 
-fn degrees(f: Option<&exif::Field>, reference: Option<String>, negative: &str) -> Option<f64> {
-    let exif::Value::Rational(r) = &f?.value else {
-        return None;
+/// The numbers of a field, whatever numeric type the camera wrote them in: EXIF says RATIONAL for
+/// GPS coordinates, but phones also write SRATIONAL (an HMD Nokia 8.3 5G does), LONG or DOUBLE.
+fn numbers(v: &exif::Value) -> Option<Vec<f64>> {
+    use exif::Value as V;
+    let out: Vec<f64> = match v {
+        V::Rational(r) => r
+            .iter()
+            .map(|x| (x.denom != 0).then(|| f64::from(x.num) / f64::from(x.denom)))
+            .collect::<Option<_>>()?,
+        V::SRational(r) => r
+            .iter()
+            .map(|x| (x.denom != 0).then(|| f64::from(x.num) / f64::from(x.denom)))
+            .collect::<Option<_>>()?,
+        V::Byte(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::Short(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::Long(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::SByte(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::SShort(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::SLong(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::Float(b) => b.iter().map(|&x| f64::from(x)).collect(),
+        V::Double(b) => b.clone(),
+        _ => return None,
     };
-    if r.len() < 3 || r.iter().any(|x| x.denom == 0) {
-        return None;
-    }
-    let v = r[0].to_f64() + r[1].to_f64() / 60.0 + r[2].to_f64() / 3600.0;
-    let v = if reference.as_deref().map(str::trim) == Some(negative) {
+    (!out.is_empty()).then_some(out)
+}
+
+/// Degrees, minutes, seconds (minutes and seconds may be missing) and the hemisphere reference.
+fn degrees(f: Option<&exif::Field>, reference: Option<String>, negative: &str) -> Option<f64> {
+    let n = numbers(&f?.value)?;
+    let part = |i: usize| n.get(i).copied().unwrap_or(0.0);
+    let (d, m, s) = (part(0), part(1), part(2));
+    // A signed value already carries its hemisphere; the reference must not turn it twice.
+    let sign = if d < 0.0 || m < 0.0 || s < 0.0 {
+        -1.0
+    } else {
+        1.0
+    };
+    let v = sign * (d.abs() + m.abs() / 60.0 + s.abs() / 3600.0);
+    let v = if sign > 0.0 && reference.as_deref().map(str::trim) == Some(negative) {
         -v
     } else {
         v
@@ -438,7 +468,9 @@ fn shrink(src: &image::RgbImage, edge: u32) -> Result<image::RgbImage, AnalyzeEr
         .ok_or_else(|| AnalyzeError::Corrupt("resized buffer".into()))
 }
 
-/// Test and benchmark fixtures: camera-like JPEGs with EXIF written here.
+/// Test and benchmark fixtures: camera-like JPEGs with EXIF written here. Not in the release binary:
+/// the tests, benches and examples turn the `fixtures` feature on.
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixture {
     use exif::{Field, In, Rational, Tag, Value};
 
@@ -627,6 +659,98 @@ pub mod fixture {
 mod tests {
     use super::fixture::{camera_jpeg, textured_jpeg, with_exif, CameraExif};
     use super::*;
+
+    /// A TIFF EXIF block with GPS written as SRATIONAL (or another type), the longitude before the
+    /// latitude, as some phones write it.
+    fn gps_block(lat: exif::Value, lat_ref: &str, lon: exif::Value, lon_ref: &str) -> Vec<u8> {
+        use exif::{Field, In, Tag, Value};
+        let ascii = |s: &str| Value::Ascii(vec![s.as_bytes().to_vec()]);
+        let fields = [
+            Field {
+                tag: Tag::GPSLongitude,
+                ifd_num: In::PRIMARY,
+                value: lon,
+            },
+            Field {
+                tag: Tag::GPSLongitudeRef,
+                ifd_num: In::PRIMARY,
+                value: ascii(lon_ref),
+            },
+            Field {
+                tag: Tag::GPSLatitude,
+                ifd_num: In::PRIMARY,
+                value: lat,
+            },
+            Field {
+                tag: Tag::GPSLatitudeRef,
+                ifd_num: In::PRIMARY,
+                value: ascii(lat_ref),
+            },
+        ];
+        let mut w = exif::experimental::Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        w.write(&mut tiff, false).expect("exif");
+        tiff.into_inner()
+    }
+
+    #[test]
+    fn gps_in_every_numeric_type_phones_write_is_read() {
+        use exif::{SRational, Value};
+        let sr = |v: &[(i32, i32)]| {
+            Value::SRational(
+                v.iter()
+                    .map(|&(num, denom)| SRational { num, denom })
+                    .collect(),
+            )
+        };
+        // Helsinki, as an HMD Nokia 8.3 5G writes it: SRATIONAL, longitude first.
+        let helsinki = gps_block(
+            sr(&[(60, 1), (10, 1), (1234, 100)]),
+            "N",
+            sr(&[(24, 1), (56, 1), (1530, 100)]),
+            "E",
+        );
+        let f = read_exif_block(&helsinki);
+        let (lat, lon) = (f.lat.expect("lat"), f.lon.expect("lon"));
+        assert!(
+            (lat - (60.0 + 10.0 / 60.0 + 12.34 / 3600.0)).abs() < 1e-9,
+            "{lat}"
+        );
+        assert!(
+            (lon - (24.0 + 56.0 / 60.0 + 15.30 / 3600.0)).abs() < 1e-9,
+            "{lon}"
+        );
+        // Signed degrees with a reference that says the same: not turned twice.
+        let south = gps_block(
+            sr(&[(-33, 1), (52, 1), (0, 1)]),
+            "S",
+            sr(&[(151, 1), (12, 1), (0, 1)]),
+            "E",
+        );
+        let f = read_exif_block(&south);
+        assert!((f.lat.expect("lat") + (33.0 + 52.0 / 60.0)).abs() < 1e-9);
+        // Decimal degrees as one DOUBLE, and whole degrees as LONG.
+        let doubles = gps_block(
+            Value::Double(vec![36.4603]),
+            "N",
+            Value::Long(vec![115, 58, 14]),
+            "E",
+        );
+        let f = read_exif_block(&doubles);
+        assert!((f.lat.expect("lat") - 36.4603).abs() < 1e-9);
+        assert!((f.lon.expect("lon") - (115.0 + 58.0 / 60.0 + 14.0 / 3600.0)).abs() < 1e-9);
+        // A zero denominator is no position, not infinity.
+        let broken = gps_block(
+            sr(&[(60, 0), (10, 1), (0, 1)]),
+            "N",
+            sr(&[(24, 1), (0, 1), (0, 1)]),
+            "E",
+        );
+        assert_eq!(read_exif_block(&broken).lat, None);
+    }
 
     fn exif_at_shop(orientation: u16) -> CameraExif<'static> {
         CameraExif {

@@ -322,8 +322,8 @@ messages! {
     FlagDeviceFar => "拍摄时手机不在网点范围内，距网点（米）：", "The phone was outside the site's geofence; distance (m): ";
     FlagExifFar => "照片自带的 GPS 位置不在网点范围内，距网点（米）：", "The photo's own GPS is outside the site's geofence; distance (m): ";
     FlagDisagree => "照片 GPS 与手机定位不一致，相差（米）：", "Photo GPS and phone position disagree by (m): ";
-    FlagTimeCapture => "照片拍摄时间与上传时记录的时间相差（分钟）：", "Photo time differs from capture time by (min): ";
-    FlagTimeReceipt => "照片拍摄时间与服务器收到时间相差过大（分钟）：", "Photo time is far from when the server received it (min): ";
+    FlagTimeCapture => "照片拍摄时间与上传时记录的时间相差：", "Photo time differs from capture time by ";
+    FlagTimeReceipt => "照片拍摄时间与服务器收到时间相差过大：", "Photo time is far from when the server received it: ";
     FlagDuplicate => "同一张照片已用于其他检查，次数：", "The same photo was used in other inspections: ";
     FlagEdited => "照片经过编辑软件处理：", "Edited with: ";
     PhotoTitle => "照片证据", "Photo evidence";
@@ -395,9 +395,53 @@ messages! {
         "The network was too slow and the upload stopped. Try again where the signal is better; the photo is still on the phone.";
 }
 
+/// A span of time as people say it: the two largest units ("2 天 3 小时", "2 days 3 hours",
+/// "12 分钟", "40 seconds").
+pub fn duration_text(secs: i64, lang: Lang) -> String {
+    let s = secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    let unit = |n: u64, zh: &str, en: &str| match lang {
+        Lang::Zh => format!("{n} {zh}"),
+        Lang::En if n == 1 => format!("{n} {en}"),
+        Lang::En => format!("{n} {en}s"),
+    };
+    let parts: Vec<String> = if d > 0 {
+        let mut p = vec![unit(d, "天", "day")];
+        if h > 0 {
+            p.push(unit(h, "小时", "hour"));
+        }
+        p
+    } else if h > 0 {
+        let mut p = vec![unit(h, "小时", "hour")];
+        if m > 0 {
+            p.push(unit(m, "分钟", "minute"));
+        }
+        p
+    } else if m > 0 {
+        vec![unit(m, "分钟", "minute")]
+    } else {
+        vec![unit(s, "秒", "second")]
+    };
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration_text(2_261_636 * 60, Lang::Zh), "1570 天 13 小时");
+        assert_eq!(
+            duration_text(3 * 86_400 + 2 * 3600 + 59, Lang::En),
+            "3 days 2 hours"
+        );
+        assert_eq!(duration_text(86_400, Lang::En), "1 day");
+        assert_eq!(duration_text(-(3600 + 12 * 60), Lang::Zh), "1 小时 12 分钟");
+        assert_eq!(duration_text(11 * 60 + 5, Lang::En), "11 minutes");
+        assert_eq!(duration_text(40, Lang::Zh), "40 秒");
+        assert_eq!(duration_text(1, Lang::En), "1 second");
+    }
 
     #[test]
     fn unknown_cookie_values_fall_back_to_chinese() {

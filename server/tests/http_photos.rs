@@ -1060,8 +1060,11 @@ async fn a_closed_site_takes_no_new_inspection_but_a_started_one_still_opens(poo
     assert_eq!(r.location(), format!("/checks/{begun}"));
 }
 
-/// A multipart body from raw parts: (name, filename, bytes).
-async fn upload_parts(app: &TestApp, cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Resp {
+/// One raw multipart part: name, filename (for a file), bytes.
+type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A multipart body from raw parts.
+async fn upload_parts(app: &TestApp, cookie: &str, parts: &[Part<'_>]) -> Resp {
     let b = "----jieshui-parts";
     let mut body = Vec::new();
     for (name, filename, bytes) in parts {
@@ -1097,7 +1100,7 @@ async fn hostile_upload_shapes_are_refused_and_leave_no_file(pool: SqlitePool) {
     let jpeg = camera_jpeg(40, 30, &at_shop(1));
     let id = Uuid::now_v7().to_string();
     let long = "9".repeat(64 * 1024);
-    let cases: Vec<(&str, Vec<(&str, Option<&str>, &[u8])>, StatusCode)> = vec![
+    let cases: Vec<(&str, Vec<Part<'_>>, StatusCode)> = vec![
         (
             "two files",
             vec![

@@ -75,6 +75,11 @@ test('an inspector photographs a shop and the far photo is flagged in the viewer
   // The phone's fix carries the time it was measured.
   await expect(page.getByRole('term').filter({ hasText: '定位时间' })).toBeVisible();
   await expect(page.getByRole('img', { name: /照片证据/ })).toBeVisible();
+  // Each value has the screen's width: a time stays on one line instead of wrapping word by word.
+  const time = page.getByRole('definition').filter({ hasText: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/ }).first();
+  const box = await time.boundingBox();
+  expect(box.width).toBeGreaterThan(250);
+  expect(box.height).toBeLessThan(40);
   await expectNoHorizontalScroll(page);
   await shot(page, 'viewer');
 });

@@ -57,14 +57,14 @@ pub fn flag_text(f: &Flag, lang: Lang) -> String {
             format!(
                 "{}{}",
                 Msg::FlagTimeCapture.text(lang),
-                skew_secs.abs() / 60
+                crate::i18n::duration_text(*skew_secs, lang)
             )
         }
         Flag::ExifTimeFarFromReceipt { skew_secs } => {
             format!(
                 "{}{}",
                 Msg::FlagTimeReceipt.text(lang),
-                skew_secs.abs() / 60
+                crate::i18n::duration_text(*skew_secs, lang)
             )
         }
         Flag::DuplicateElsewhere { inspections } => {

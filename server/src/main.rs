@@ -96,18 +96,17 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     let state = jieshui_server::state::AppState::new(config.clone(), store.clone());
 
     // Flag thresholds are settings: a restart with other thresholds brings every stored photo's
-    // flags in line with them, in the background (unchanged flags are not written).
-    let reflagger = store.clone();
-    let policy = config.flag_policy;
-    tokio::spawn(async move {
+    // flags in line with them before the first request is served, so no page shows flags of the
+    // old thresholds beside new ones (unchanged flags are not written).
+    {
         use jieshui_server::db::ReflagScope;
         use jieshui_server::evidence::reflag::reflag;
-        match reflag(&*reflagger, &policy, &ReflagScope::All).await {
+        match reflag(&*store, &config.flag_policy, &ReflagScope::All).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(photos = n, "photo flags updated to the current thresholds"),
             Err(e) => tracing::warn!(error = %e, "photo flags not checked against the thresholds"),
         }
-    });
+    }
 
     // Expired sessions and forgotten sign-in failures are swept hourly; lookups already ignore
     // them, this only keeps the tables small.

@@ -952,3 +952,22 @@ async fn guessing_the_current_password_from_a_stolen_session_is_throttled(pool: 
         .await;
     assert!(r.location().contains("TooManyAttempts"), "{}", r.location());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_page_for_another_role_is_not_rendered_at_all(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    for path in ["/admin/users", "/admin/sites", "/review"] {
+        let r = app.get(path, Some(&format!("{inspector}; lang=en"))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            r.body.contains("<h1>Not allowed</h1>"),
+            "{path}: {}",
+            r.body
+        );
+        // Nothing of the page itself: no form, no list, no data of other people.
+        for leak in ["<form", "王检查", "Users", "Loading"] {
+            assert!(!r.body.contains(leak), "{path} shows {leak:?}: {}", r.body);
+        }
+    }
+}

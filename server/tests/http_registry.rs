@@ -215,14 +215,46 @@ async fn a_bad_gbk_file_is_refused_whole_then_the_fixed_file_imports_once(pool: 
         .await;
     assert_eq!(app.store.count_sites().await.expect("db"), before + 2000);
 
-    // GCJ-02 rows were stored as WGS-84, and shops point at their venue.
-    let list = app
-        .get(
-            "/admin/sites?q=%E6%B5%8B%E8%AF%95%E7%BD%91%E7%82%B93&kind=shop",
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(list.status, StatusCode::OK);
+    // GCJ-02 rows were stored as WGS-84 (the typed position kept beside it), others as typed; and
+    // shops point at their venue.
+    use jieshui_app::domain::geo::{gcj02_to_wgs84, LatLon};
+    // (GCJ-02 shifts positions here by a few hundred metres.)
+    let site = |name: String| {
+        let app = &app;
+        async move {
+            let found = app.store.active_sites(None, &name).await.expect("db");
+            let s = found
+                .into_iter()
+                .find(|s| s.name == name)
+                .expect("imported");
+            app.store
+                .site_detail(s.id)
+                .await
+                .expect("db")
+                .expect("site")
+        }
+    };
+    let typed = |i: usize| {
+        let r = good_row(i);
+        LatLon::new(r[5].parse().expect("lat"), r[6].parse().expect("lon"))
+    };
+    // Row 6: a shop in GCJ-02, in venue V0000 (row 0).
+    let gcj = site("测试网点6".into()).await;
+    let want = gcj02_to_wgs84(typed(6));
+    let got = gcj.summary.position;
+    assert!(
+        (got.lat - want.lat).abs() < 1e-7 && (got.lon - want.lon).abs() < 1e-7,
+        "{got:?} vs {want:?}"
+    );
+    let moved = jieshui_app::domain::geo::distance_m(got, typed(6));
+    assert!(moved > 100.0, "the conversion moved it {moved} m");
+    assert_eq!(gcj.source_position, Some(typed(6)));
+    assert_eq!(gcj.parent.map(|p| p.1).as_deref(), Some("测试网点0"));
+    assert_eq!(gcj.parent_code.as_deref(), Some("V0000"));
+    // Row 1: a shop in WGS-84, stored as typed.
+    let wgs = site("测试网点1".into()).await;
+    assert_eq!(wgs.summary.position, typed(1));
+    assert_eq!(wgs.parent.map(|p| p.1).as_deref(), Some("测试网点0"));
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

@@ -14,7 +14,17 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn InspectionPage() -> impl IntoView {
-    let lang = use_context::<PageCtx>().unwrap_or_default().lang;
+    let ctx = use_context::<PageCtx>().unwrap_or_default();
+    let lang = ctx.lang;
+    // The access layer already refuses other roles; the page does not rely on it alone.
+    if !crate::pages::section::may_open(&ctx, Section::Checks) {
+        return view! {
+            <Layout current=Some(Section::Checks) path="/checks".to_string()>
+                <crate::pages::error::ForbiddenView />
+            </Layout>
+        }
+        .into_any();
+    }
     let id = use_params_map()
         .get_untracked()
         .get("id")
@@ -61,6 +71,7 @@ pub fn InspectionPage() -> impl IntoView {
             </Suspense>
         </Layout>
     }
+    .into_any()
 }
 
 /// The state of one photo on its way to the server.

@@ -171,13 +171,21 @@ pub async fn session_layer(
         return resp;
     }
 
+    if decision == Decision::Forbidden {
+        // The page is not for this role: it is not rendered at all (none of its data is read).
+        use jieshui_app::i18n::Msg;
+        return crate::pages_util::message_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            Msg::ForbiddenTitle.text(lang),
+            Msg::Forbidden.text(lang),
+        );
+    }
+
     req.extensions_mut().insert(RequestInfo { user, lang });
     let mut resp = crate::pages_util::REQUEST_LANG
         .scope(lang, next.run(req))
         .await;
-    if decision == Decision::Forbidden {
-        *resp.status_mut() = StatusCode::FORBIDDEN;
-    }
     if !resp.headers().contains_key(header::CACHE_CONTROL) && !path.starts_with("/pkg/") {
         // Pages carry personal data and change with the session: never from a shared cache.
         resp.headers_mut()

@@ -900,9 +900,17 @@ mod tests {
         for b in corrupt.iter_mut().skip(400).take(200) {
             *b = 0xFF;
         }
-        // Damaged scan data may still decode to garbage pixels; it must never panic or pass silently
-        // as something else.
-        let _ = analyze(&corrupt, &l);
+        // Damaged scan data may still decode to garbage pixels; it must never panic, and if it is
+        // kept it is kept as what it is: a JPEG of its own size, with its thumbnails.
+        match analyze(&corrupt, &l) {
+            Err(AnalyzeError::Corrupt(_)) => {}
+            Ok(a) => {
+                assert_eq!(a.kind, ImageKind::Jpeg);
+                assert_eq!(a.size, Some((64, 48)));
+                assert!(!a.thumbs.is_empty());
+            }
+            Err(e) => panic!("damaged JPEG answered {e:?}"),
+        }
     }
 
     #[test]

@@ -971,3 +971,92 @@ async fn a_page_for_another_role_is_not_rendered_at_all(pool: SqlitePool) {
         }
     }
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn concurrent_sign_ins_and_deactivations_keep_the_rules(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let r = app
+        .post_form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("username", "admin2"),
+                ("display_name", "第二管理员"),
+                ("role", "admin"),
+                ("district_id", ""),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert!(r.location().contains("ok=created"), "{}", r.location());
+    let admin2 = app.login("admin2").await;
+    let id_of = |name: &'static str| {
+        let app = &app;
+        async move {
+            app.store
+                .user_for_login(name)
+                .await
+                .expect("db")
+                .expect("user")
+                .user
+                .id
+        }
+    };
+    let (a1, a2) = (id_of("admin").await, id_of("admin2").await);
+
+    // The two admins deactivate each other at the same moment: one of them stays.
+    let off = [("active", "false")];
+    let p1 = format!("/admin/users/{a2}/active");
+    let p2 = format!("/admin/users/{a1}/active");
+    let (r1, r2) = tokio::join!(
+        app.post_form(&p1, Some(&admin), &off),
+        app.post_form(&p2, Some(&admin2), &off),
+    );
+    assert_eq!(
+        app.store.count_active_admins().await.expect("db"),
+        1,
+        "{} / {}",
+        r1.location(),
+        r2.location()
+    );
+
+    // Sign-ins of one inspector at once (as many as the free attempts, since each is counted before
+    // its password is checked) all work, and a deactivation ends every one of them.
+    let free = app.state.config.throttle.free_failures as usize;
+    let logins = futures_util::future::join_all((0..free).map(|_| {
+        app.post_form(
+            "/login",
+            None,
+            &[("username", "inspector"), ("password", PW)],
+        )
+    }))
+    .await;
+    let cookies: Vec<String> = logins
+        .iter()
+        .map(|r| r.session_cookie().expect("signed in"))
+        .collect();
+    for c in &cookies {
+        assert_eq!(app.get("/today", Some(c)).await.status, StatusCode::OK);
+    }
+    let remaining = if app.get("/admin/users", Some(&admin)).await.status == StatusCode::OK {
+        admin.clone()
+    } else {
+        admin2.clone()
+    };
+    let inspector = id_of("inspector").await;
+    let r = app
+        .post_form(
+            &format!("/admin/users/{inspector}/active"),
+            Some(&remaining),
+            &off,
+        )
+        .await;
+    assert!(r.location().contains("ok=deactivated"), "{}", r.location());
+    for c in &cookies {
+        assert_eq!(
+            app.get("/today", Some(c)).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+}

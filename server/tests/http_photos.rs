@@ -1177,3 +1177,89 @@ async fn a_retry_into_another_inspection_is_a_conflict_not_the_other_photo(pool:
     let stored = app.store.photo(up.id).await.expect("db").expect("kept");
     assert_eq!(stored.inspection_id, first);
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_second_inspector_cannot_see_add_to_or_retry_into_anothers_inspection(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let r = app
+        .post_form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("username", "zhao.liu"),
+                ("display_name", "赵六"),
+                ("role", "inspector"),
+                ("district_id", ""),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert!(r.location().contains("ok=created"), "{}", r.location());
+    let first = app.login("inspector").await;
+    let second = app.login("zhao.liu").await;
+    let insp = start(&app, &first).await;
+    let jpeg = camera_jpeg(40, 30, &at_shop(1));
+    let up = Upload {
+        id: Uuid::now_v7(),
+        inspection: insp,
+        file: &jpeg,
+        filename: "a.jpg",
+        device: None,
+        exif: None,
+        original: None,
+    };
+    assert_eq!(upload(&app, &first, &up).await.status, StatusCode::CREATED);
+
+    // Not seen: the page, the server function, the photo and its files all answer as if absent.
+    let page = app.get(&format!("/checks/{insp}"), Some(&second)).await;
+    assert!(!page.body.contains("恒洁卫浴"), "{}", page.body);
+    for path in [
+        format!("/api/photos/{}", up.id),
+        format!("/api/photos/{}/original", up.id),
+        format!("/api/photos/{}/thumb/320", up.id),
+    ] {
+        let r = app.get(&path, Some(&second)).await;
+        assert!(
+            r.status == StatusCode::NOT_FOUND || r.status == StatusCode::FORBIDDEN,
+            "{path}: {}",
+            r.status
+        );
+    }
+    let r = app
+        .post_form(
+            "/api/get_inspection",
+            Some(&second),
+            &[("id", &insp.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Not added to: a new photo into the other's inspection, or a retry of theirs.
+    let other_photo = Upload {
+        id: Uuid::now_v7(),
+        ..up
+    };
+    assert_eq!(
+        upload(&app, &second, &other_photo).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        upload(&app, &second, &up).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Nor taken over by starting "their own" inspection with the other's id.
+    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0].id;
+    let r = app
+        .post_form(
+            "/api/inspections",
+            Some(&second),
+            &[("id", &insp.to_string()), ("site_id", &site.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        app.store.inspection_photos(insp).await.expect("db").len(),
+        1,
+        "only the first inspector's photo"
+    );
+}

@@ -1263,3 +1263,34 @@ async fn a_second_inspector_cannot_see_add_to_or_retry_into_anothers_inspection(
         "only the first inspector's photo"
     );
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_same_picture_uploaded_twice_at_once_is_flagged_on_both(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let (one, two) = (start(&app, &inspector).await, start(&app, &inspector).await);
+    let jpeg = camera_jpeg(48, 36, &at_shop(1));
+    let up = |inspection| Upload {
+        id: Uuid::now_v7(),
+        inspection,
+        file: &jpeg,
+        filename: "same.jpg",
+        device: None,
+        exif: None,
+        original: None,
+    };
+    let (a, b) = (up(one), up(two));
+    let (ra, rb) = tokio::join!(upload(&app, &inspector, &a), upload(&app, &inspector, &b));
+    assert_eq!(
+        (ra.status, rb.status),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    for id in [a.id, b.id] {
+        let stored = app.store.photo(id).await.expect("db").expect("kept");
+        assert!(
+            stored.flags.to_string().contains("duplicate_elsewhere"),
+            "{id}: {}",
+            stored.flags
+        );
+    }
+}

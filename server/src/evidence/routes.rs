@@ -532,7 +532,14 @@ async fn ingest(
     }
     match state.store.insert_photo(&row).await {
         Ok(()) => {
-            if elsewhere > 0 {
+            // Counted again now that this copy is stored: another copy arriving at the same moment
+            // was not there at the first count, and neither copy would be flagged.
+            let now_elsewhere = state
+                .store
+                .same_hash_elsewhere(&row.sha256, row.original_sha256.as_deref(), inspection_id)
+                .await
+                .unwrap_or(elsewhere);
+            if now_elsewhere > 0 {
                 // The pictures this one repeats are flagged too, not only the latest copy.
                 let scope = ReflagScope::Picture {
                     sha256: row.sha256.clone(),
@@ -540,6 +547,11 @@ async fn ingest(
                 };
                 if let Err(e) = reflag(&*state.store, &state.config.flag_policy, &scope).await {
                     tracing::error!(error = %e, "flags of the earlier copies not updated");
+                }
+            }
+            if now_elsewhere != elsewhere {
+                if let Ok(Some(fresh)) = state.store.photo(id).await {
+                    row = fresh;
                 }
             }
             Ok((StatusCode::CREATED, Json(photo_json(&row))).into_response())

@@ -316,6 +316,7 @@ messages! {
     InspectionUnknown => "找不到这次检查。", "That inspection does not exist.";
     SiteUnknown => "找不到该网点。", "That site does not exist.";
     SiteClosedNoInspection => "该网点已停业，不能再开始新的检查。", "That site is closed: no new inspection can start there.";
+    ShowMoreSites => "显示更多网点", "Show more sites";
     CheckNotStarted => "未能开始检查", "The check did not start";
     FlagNoPosition => "没有任何位置信息（手机未定位，照片也不含 GPS）。", "No position at all (no phone fix, no GPS in the photo).";
     FlagPoorAccuracy => "手机定位精度差，误差约（米）：", "Poor phone fix; accuracy (m): ";

@@ -205,21 +205,65 @@ impl Backend for ServerBackend {
         q: String,
         limit: usize,
     ) -> Result<Vec<NearbySite>, AppError> {
-        let sites = self.store.active_sites(kind, &q).await.map_err(store_err)?;
-        let mut out: Vec<NearbySite> = sites
-            .into_iter()
-            .map(|site| NearbySite {
-                distance_m: at.map(|p| distance_m(p, site.position)),
-                site,
-            })
-            .collect();
-        if at.is_some() {
-            out.sort_by(|a, b| {
-                a.distance_m
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_m.unwrap_or(f64::MAX))
-            });
-        }
+        let Some(at) = at else {
+            // No position: by name, the first `limit` only.
+            let filter = SiteFilter {
+                q,
+                kind,
+                district_id: None,
+                state: jieshui_app::model::site::SiteState::Active,
+                page: 0,
+            };
+            let (sites, _) = self
+                .store
+                .list_sites(&filter, limit.min(10_000) as u32)
+                .await
+                .map_err(store_err)?;
+            return Ok(sites
+                .into_iter()
+                .map(|site| NearbySite {
+                    distance_m: None,
+                    site,
+                })
+                .collect());
+        };
+        // A box around the phone, widened until it holds `limit` sites within its inner circle
+        // (only those are sure to be the nearest), so a city of thousands of sites is not read
+        // and sorted whole for every look at "today".
+        let mut radius_m = 2_000.0;
+        let mut out: Vec<NearbySite> = loop {
+            let sites = if radius_m > 300_000.0 {
+                self.store.active_sites(kind, &q).await.map_err(store_err)?
+            } else {
+                let dlat = radius_m / 111_320.0;
+                let dlon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01));
+                let bbox = [at.lat - dlat, at.lat + dlat, at.lon - dlon, at.lon + dlon];
+                self.store
+                    .active_sites_within(kind, &q, bbox)
+                    .await
+                    .map_err(store_err)?
+            };
+            let found: Vec<NearbySite> = sites
+                .into_iter()
+                .map(|site| NearbySite {
+                    distance_m: Some(distance_m(at, site.position)),
+                    site,
+                })
+                .collect();
+            let inside = found
+                .iter()
+                .filter(|n| n.distance_m.unwrap_or(f64::MAX) <= radius_m)
+                .count();
+            if inside >= limit || radius_m > 300_000.0 {
+                break found;
+            }
+            radius_m *= 4.0;
+        };
+        out.sort_by(|a, b| {
+            a.distance_m
+                .unwrap_or(f64::MAX)
+                .total_cmp(&b.distance_m.unwrap_or(f64::MAX))
+        });
         out.truncate(limit);
         Ok(out)
     }

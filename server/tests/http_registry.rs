@@ -693,3 +693,74 @@ async fn a_shop_inside_a_venue_stays_there_when_edited(pool: SqlitePool) {
     assert_eq!(d.summary.name, "市场内门店（改名）");
     assert_eq!(venue(&d).as_deref(), Some("聊城金柱建材市场"));
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn today_lists_the_nearest_twenty_with_more_and_they_are_the_true_nearest(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let rows: Vec<Vec<String>> = (0..300).map(good_row).collect();
+    let r = upload(&app, &admin, "网点.csv", &to_gbk_csv(&rows)).await;
+    let b = batch_json(&app, &admin, r.location()).await;
+    assert_eq!(b["status"], "ready", "{b}");
+    app.post_form(&format!("{}/commit", r.location()), Some(&admin), &[])
+        .await;
+    let inspector = app.login("inspector").await;
+    let (lat, lon) = ("36.4455", "115.9083");
+    let at = jieshui_app::domain::geo::LatLon::new(36.4455, 115.9083);
+
+    // The page: twenty "start" buttons and a "more" link for twenty more.
+    let page = app
+        .get(
+            &format!("/today?lat={lat}&lon={lon}&acc=10"),
+            Some(&inspector),
+        )
+        .await;
+    let starts = page.body.matches("action=\"/checks/start\"").count();
+    assert_eq!(starts, 20, "{}", page.body);
+    assert!(page.body.contains("显示更多网点"), "{}", page.body);
+    assert!(
+        page.body.contains("&amp;n=40\"") || page.body.contains("&n=40\""),
+        "{}",
+        page.body
+    );
+    let page = app
+        .get(
+            &format!("/today?lat={lat}&lon={lon}&acc=10&n=40"),
+            Some(&inspector),
+        )
+        .await;
+    assert_eq!(page.body.matches("action=\"/checks/start\"").count(), 40);
+
+    // The server function: the same twenty as sorting every active site by distance.
+    let r = app
+        .post_form(
+            "/api/nearby_sites",
+            Some(&inspector),
+            &[("lat", lat), ("lon", lon), ("limit", "20")],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let got: Vec<String> = v
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["site"]["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut all = app.store.active_sites(None, "").await.expect("db");
+    all.sort_by(|a, b| {
+        jieshui_app::domain::geo::distance_m(at, a.position)
+            .total_cmp(&jieshui_app::domain::geo::distance_m(at, b.position))
+    });
+    let want: Vec<String> = all.iter().take(20).map(|s| s.id.to_string()).collect();
+    assert_eq!(got, want);
+    // A hostile limit is bounded.
+    let r = app
+        .post_form(
+            "/api/nearby_sites",
+            Some(&inspector),
+            &[("lat", lat), ("lon", lon), ("limit", "100000000")],
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(201));
+}

@@ -133,14 +133,29 @@ pub async fn get_site(id: String) -> Result<SiteDetail, AppError> {
     )
 }
 
+/// How many sites "today" shows at first, and adds with each "more".
+pub const NEARBY_STEP: usize = 20;
+/// The most one request lists.
+pub const NEARBY_MAX: usize = 201;
+
+/// `limit` as sent (empty: the first step), within bounds.
+pub fn nearby_limit(limit: &str) -> usize {
+    limit
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(NEARBY_STEP)
+        .clamp(1, NEARBY_MAX)
+}
+
 /// Active sites nearest to the phone (WGS-84 from the browser), or by name when the position is not
-/// known. Inspectors and supervisors.
+/// known; at most `limit` (default 20, at most 201). Inspectors and supervisors.
 #[server(prefix = "/api", endpoint = "nearby_sites")]
 pub async fn nearby_sites(
     #[server(default)] lat: String,
     #[server(default)] lon: String,
     #[server(default)] kind: String,
     #[server(default)] q: String,
+    #[server(default)] limit: String,
 ) -> Result<Vec<NearbySite>, AppError> {
     use crate::domain::geo::LatLon;
     use crate::domain::role::Role;
@@ -152,7 +167,7 @@ pub async fn nearby_sites(
                 _ => None,
             };
             guard::backend()?
-                .nearby_sites(at, kind.parse().ok(), q, 50)
+                .nearby_sites(at, kind.parse().ok(), q, nearby_limit(&limit))
                 .await
         }
         .await,

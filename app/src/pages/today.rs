@@ -35,6 +35,20 @@ pub fn TodayPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let get = |k: &str| query.get(k).unwrap_or_default();
     let (lat, lon, acc, kind, q) = (get("lat"), get("lon"), get("acc"), get("kind"), get("q"));
+    // How many to show: the first twenty, then twenty more with each "more".
+    let shown = crate::api::nearby_limit(&get("n")).min(crate::api::NEARBY_MAX - 1);
+    let more_href = {
+        let enc = crate::pages::login::urlencode;
+        format!(
+            "/today?lat={}&lon={}&acc={}&kind={}&q={}&n={}",
+            enc(&lat),
+            enc(&lon),
+            enc(&acc),
+            enc(&kind),
+            enc(&q),
+            shown + crate::api::NEARBY_STEP
+        )
+    };
     let located = lat.parse::<f64>().is_ok() && lon.parse::<f64>().is_ok();
     let accuracy = acc
         .parse::<f64>()
@@ -43,7 +57,16 @@ pub fn TodayPage() -> impl IntoView {
     let (la, lo, ki, qq) = (lat.clone(), lon.clone(), kind.clone(), q.clone());
     let sites = Resource::new(
         || (),
-        move |_| nearby_sites(la.clone(), lo.clone(), ki.clone(), qq.clone()),
+        // One more than shown: whether there is more to show.
+        move |_| {
+            nearby_sites(
+                la.clone(),
+                lo.clone(),
+                ki.clone(),
+                qq.clone(),
+                (shown + 1).to_string(),
+            )
+        },
     );
     let body = move || {
         let (lat, lon, acc, kind, q) = (
@@ -96,7 +119,11 @@ pub fn TodayPage() -> impl IntoView {
                 {move || sites.get().map(|r| match r {
                     Err(e) => error_view(e, lang),
                     Ok(list) if list.is_empty() => view! { <p class="card">{Msg::NoSites.text(lang)}</p> }.into_any(),
-                    Ok(list) => view! {
+                    Ok(mut list) => {
+                        let more = list.len() > shown;
+                        list.truncate(shown);
+                        let more_href = more_href.clone();
+                        view! {
                         <ol class="site-list" aria-label=Msg::NearbyTitle.text(lang)>
                             {list.into_iter().map(|n| view! {
                                 <li class="site-row">
@@ -120,7 +147,11 @@ pub fn TodayPage() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ol>
-                    }.into_any(),
+                        {more.then(|| view! {
+                            <a class="btn more-link" href=more_href>{Msg::ShowMoreSites.text(lang)}</a>
+                        })}
+                    }.into_any()
+                    }
                 })}
             </Suspense>
         }

@@ -182,6 +182,14 @@ pub trait Store: Send + Sync + 'static {
     async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<(Vec<SiteSummary>, i64)>;
     /// Active sites matching an optional kind and name fragment, for sorting by distance.
     async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>>;
+    /// Active sites matching kind and name fragment inside a box of latitudes and longitudes
+    /// (`[south, north, west, east]`, WGS-84), found with the position index.
+    async fn active_sites_within(
+        &self,
+        kind: Option<SiteKind>,
+        q: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Vec<SiteSummary>>;
     async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>>;
     async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>>;
     /// Closes (at `at`) or reopens a site.

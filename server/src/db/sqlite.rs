@@ -562,12 +562,7 @@ impl Store for SqliteStore {
             where_.push_str(" AND s.district_id = ?");
         }
         let q = f.q.trim();
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = like_pattern(q);
         if !q.is_empty() {
             where_.push_str(
                 " AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\' OR s.external_code LIKE ? ESCAPE '\\')",
@@ -616,6 +611,40 @@ impl Store for SqliteStore {
             page: 0,
         };
         Ok(self.list_sites(&filter, 100_000).await?.0)
+    }
+
+    async fn active_sites_within(
+        &self,
+        kind: Option<SiteKind>,
+        q: &str,
+        bbox: [f64; 4],
+    ) -> StoreResult<Vec<SiteSummary>> {
+        let q = q.trim();
+        let mut sql = format!(
+            "{SITE_COLS}{SITE_FROM} WHERE s.active = 1 AND s.lat BETWEEN ? AND ? AND s.lon BETWEEN ? AND ?"
+        );
+        if kind.is_some() {
+            sql.push_str(" AND s.kind = ?");
+        }
+        if !q.is_empty() {
+            sql.push_str(
+                " AND (s.name LIKE ? ESCAPE '\\' OR s.address LIKE ? ESCAPE '\\' OR s.external_code LIKE ? ESCAPE '\\')",
+            );
+        }
+        let mut query = sqlx::query(&sql)
+            .bind(bbox[0])
+            .bind(bbox[1])
+            .bind(bbox[2])
+            .bind(bbox[3]);
+        if let Some(k) = kind {
+            query = query.bind(k.as_str());
+        }
+        if !q.is_empty() {
+            let like = like_pattern(q);
+            query = query.bind(like.clone()).bind(like.clone()).bind(like);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(site_summary).collect()
     }
 
     async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>> {
@@ -1184,6 +1213,16 @@ impl Store for SqliteStore {
 const SITE_COLS: &str =
     "SELECT s.id, s.kind, s.external_code, s.name, s.address, d.name AS district_name, s.lat, s.lon, s.active";
 const SITE_FROM: &str = " FROM sites s JOIN districts d ON d.id = s.district_id";
+
+/// A `LIKE` pattern matching `q` anywhere, its own `%`, `_` and `\` taken literally.
+fn like_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
 
 fn site_summary(r: &sqlx::sqlite::SqliteRow) -> StoreResult<SiteSummary> {
     let kind: &str = r.try_get("kind")?;

@@ -1294,3 +1294,62 @@ async fn the_same_picture_uploaded_twice_at_once_is_flagged_on_both(pool: Sqlite
         );
     }
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn an_import_that_moves_a_site_flags_its_photos_after_answering(pool: SqlitePool) {
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let insp = start(&app, &inspector).await;
+    let jpeg = camera_jpeg(40, 30, &at_shop(1));
+    let up = Upload {
+        id: Uuid::now_v7(),
+        inspection: insp,
+        file: &jpeg,
+        filename: "a.jpg",
+        device: None,
+        exif: None,
+        original: None,
+    };
+    let r = upload(&app, &inspector, &up).await;
+    assert!(!r.body.contains("exif_far_from_site"), "{}", r.body);
+
+    // The spreadsheet puts the shop 2 km north.
+    let csv = "类型,外部编码,名称,地址,区县,纬度,经度,坐标系,围栏半径(米),统一社会信用代码,户数,年用水量(立方米),单位类型,所属市场编码\r\n\
+               门店,S001,恒洁卫浴（金柱店）,东昌府区东昌路 190 号,东昌府区,36.4783,115.9706,,,,,,,\r\n";
+    let b = "----jieshui-import";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{b}--\r\n"
+    );
+    let req = Request::post("/admin/sites/import")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .header(header::COOKIE, &admin)
+        .body(Body::from(body))
+        .expect("request");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = app
+        .post_form(&format!("{}/commit", r.location()), Some(&admin), &[])
+        .await;
+    assert_eq!(c.status, StatusCode::SEE_OTHER);
+    // The flags follow shortly after the answer.
+    let mut flags = String::new();
+    for _ in 0..50 {
+        flags = app
+            .store
+            .photo(up.id)
+            .await
+            .expect("db")
+            .expect("kept")
+            .flags
+            .to_string();
+        if flags.contains("exif_far_from_site") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(flags.contains("exif_far_from_site"), "{flags}");
+}

@@ -277,9 +277,14 @@ pub struct BatchRow {
     pub updated: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommitOutcome {
-    Committed { inserted: i64, updated: i64 },
+    /// `moved`: updated sites whose position or geofence changed.
+    Committed {
+        inserted: i64,
+        updated: i64,
+        moved: Vec<Uuid>,
+    },
     AlreadyCommitted,
     NotReady,
 }

@@ -909,18 +909,26 @@ impl Store for SqliteStore {
         }
         let now = OffsetDateTime::now_utc();
         let (mut inserted, mut updated) = (0i64, 0i64);
+        let mut moved = Vec::new();
         // Venues first, so shops in the same file can point at them.
         let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
         ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
         for r in ordered {
             let s = &r.input;
-            let existed: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM sites WHERE kind = ? AND external_code = ?",
+            let before: Option<(Uuid, f64, f64, i64)> = sqlx::query_as(
+                "SELECT id, lat, lon, geofence_m FROM sites WHERE kind = ? AND external_code = ?",
             )
             .bind(s.kind.as_str())
             .bind(&s.external_code)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            let existed = i64::from(before.is_some());
+            if let Some((site, lat, lon, fence)) = before {
+                // Only a site that moved or whose geofence changed has photos to flag again.
+                if lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m {
+                    moved.push(site);
+                }
+            }
             bind_new_site(
                 sqlx::query(concat!(
                     insert_site_sql!(),
@@ -956,7 +964,11 @@ impl Store for SqliteStore {
         audit.detail = serde_json::json!({ "batch": id.to_string(), "inserted": inserted, "updated": updated });
         audit_tx(&mut tx, &audit).await?;
         tx.commit().await?;
-        Ok(CommitOutcome::Committed { inserted, updated })
+        Ok(CommitOutcome::Committed {
+            inserted,
+            updated,
+            moved,
+        })
     }
 
     async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow> {

@@ -162,10 +162,16 @@ async fn commit(
             detail: serde_json::json!({}),
         };
         match state.store.commit_batch(id, &rows, &audit).await {
-            Ok(CommitOutcome::Committed { updated, .. }) => {
-                if updated > 0 {
-                    // Updated sites may have moved: their photos' distance flags follow.
-                    refresh_flags(&state, &ReflagScope::All).await;
+            Ok(CommitOutcome::Committed { moved, .. }) => {
+                // The photos at sites that moved get their distance flags again, after the answer:
+                // an import of thousands of rows does not wait for it.
+                if !moved.is_empty() {
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        for site in moved {
+                            refresh_flags(&state, &ReflagScope::Site(site)).await;
+                        }
+                    });
                 }
             }
             Ok(CommitOutcome::AlreadyCommitted | CommitOutcome::NotReady) => {}

@@ -1,7 +1,7 @@
 //! Form routes of the admin's user page: the same backend calls as the server functions, answered
 //! with a redirect back to the page and its message (post/redirect/get), so the page needs no script.
 
-use crate::pages_util::{admin, msg_code, urlencode};
+use crate::pages_util::{msg_code, urlencode, AdminUser};
 use crate::state::AppState;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
@@ -125,13 +125,9 @@ struct CreateForm {
 
 async fn create(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Form(f): Form<CreateForm>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(s) => return s.into_response(),
-    };
     let keep = [
         ("username", f.username.as_str()),
         ("display_name", f.display_name.as_str()),
@@ -162,14 +158,10 @@ struct PasswordForm {
 
 async fn reset_password(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(s) => return s.into_response(),
-    };
     match state.backend.reset_password(&actor, id, f.password).await {
         Ok(()) => Redirect::to("/admin/users?form=row&ok=reset").into_response(),
         Err(e) => back_with_error("row", &e, &[]),
@@ -184,14 +176,10 @@ struct ActiveForm {
 
 async fn set_active(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
     Form(f): Form<ActiveForm>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(s) => return s.into_response(),
-    };
     let active = f.active == "true";
     match state.backend.set_user_active(&actor, id, active).await {
         Ok(()) => {

@@ -4,7 +4,7 @@
 use super::import::{check_table, read_table, template_csv, FileError, MAX_FILE_BYTES};
 use crate::db::{AuditEntry, CommitOutcome, NewBatch, ReflagScope, ResolvedSite};
 use crate::evidence::reflag::reflag;
-use crate::pages_util::{admin, internal_page as internal, msg_code};
+use crate::pages_util::{internal_page as internal, msg_code, AdminUser};
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -15,6 +15,7 @@ use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::site::{check_site, parse_date, SiteFields, SiteKind};
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::site::{RowProblem, Title, TitleLevel, YearlyStats};
+use jieshui_app::model::CurrentUser;
 use serde::Deserialize;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -47,13 +48,9 @@ fn file_problem(msg: Msg) -> Vec<RowProblem> {
 /// stages it; nothing reaches the registry until the preview is confirmed.
 async fn upload(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     mut mp: Multipart,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let mut filename = String::new();
     let mut bytes: Option<Vec<u8>> = None;
     let mut default_kind: Option<SiteKind> = None;
@@ -138,13 +135,9 @@ async fn upload(
 /// (a double tap, a retry after a dropped connection) writes nothing more.
 async fn commit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let batch = match state.store.batch(id).await {
         Ok(Some(b)) => b,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
@@ -188,10 +181,11 @@ struct KindQuery {
 }
 
 /// `GET /admin/sites/template.csv?kind=community`: an empty sheet with the right columns.
-async fn template(Extension(info): Extension<RequestInfo>, Query(q): Query<KindQuery>) -> Response {
-    if let Err(r) = admin(&info) {
-        return r.into_response();
-    }
+async fn template(
+    _admin: AdminUser,
+    Extension(info): Extension<RequestInfo>,
+    Query(q): Query<KindQuery>,
+) -> Response {
     let kind: SiteKind = q.kind.parse().unwrap_or(SiteKind::Shop);
     let body = template_csv(kind, info.lang);
     let disposition = format!("attachment; filename=\"jieshui-{}.csv\"", kind.as_str());
@@ -205,11 +199,7 @@ async fn template(Extension(info): Extension<RequestInfo>, Query(q): Query<KindQ
         .into_response()
 }
 
-async fn set_active(state: AppState, info: RequestInfo, id: Uuid, active: bool) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
+async fn set_active(state: AppState, actor: CurrentUser, id: Uuid, active: bool) -> Response {
     let audit = AuditEntry {
         actor_id: Some(actor.id),
         action: if active { "site_reopen" } else { "site_close" },
@@ -229,18 +219,18 @@ async fn set_active(state: AppState, info: RequestInfo, id: Uuid, active: bool) 
 
 async fn close(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    set_active(state, info, id, false).await
+    set_active(state, actor, id, false).await
 }
 
 async fn reopen(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
 ) -> Response {
-    set_active(state, info, id, true).await
+    set_active(state, actor, id, true).await
 }
 
 /// The raw text of a title form.
@@ -286,14 +276,10 @@ pub fn check_title(f: &TitleForm) -> Result<Title, (&'static str, Msg)> {
 /// `POST /admin/sites/{id}/titles`.
 async fn add_title(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
     Form(f): Form<TitleForm>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let title = match check_title(&f) {
         Ok(t) => t,
         Err((field, msg)) => {
@@ -390,13 +376,9 @@ fn check_stats(f: &StatsForm) -> Result<YearlyStats, (&'static str, Msg)> {
 /// `POST /admin/sites/stats`: sets one year's denominators, each with its source.
 async fn save_stats(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Form(f): Form<StatsForm>,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let stats = match check_stats(&f) {
         Ok(s) => s,
         Err((field, msg)) => {
@@ -421,33 +403,29 @@ async fn save_stats(
 
 async fn create_site(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Form(f): Form<SiteFields>,
 ) -> Response {
-    save_site(state, info, None, f).await
+    save_site(state, actor, None, f).await
 }
 
 async fn edit_site(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    AdminUser(actor): AdminUser,
     Path(id): Path<Uuid>,
     Form(f): Form<SiteFields>,
 ) -> Response {
-    save_site(state, info, Some(id), f).await
+    save_site(state, actor, Some(id), f).await
 }
 
 /// Checks one site from the form and saves it; a refusal goes back to the form with what was typed
 /// and every problem, so nothing has to be typed twice.
 async fn save_site(
     state: AppState,
-    info: RequestInfo,
+    actor: CurrentUser,
     id: Option<Uuid>,
     mut f: SiteFields,
 ) -> Response {
-    let actor = match admin(&info) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     if id.is_none() && f.external_code.trim().is_empty() {
         // Sites entered by hand need a stable code too, so a later spreadsheet can update them.
         // The random part of a UUIDv7, not its millisecond clock: two sites made in the same

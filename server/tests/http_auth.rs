@@ -976,20 +976,8 @@ async fn a_page_for_another_role_is_not_rendered_at_all(pool: SqlitePool) {
 async fn concurrent_sign_ins_and_deactivations_keep_the_rules(pool: SqlitePool) {
     let app = app(pool).await;
     let admin = app.login("admin").await;
-    let r = app
-        .post_form(
-            "/admin/users",
-            Some(&admin),
-            &[
-                ("username", "admin2"),
-                ("display_name", "第二管理员"),
-                ("role", "admin"),
-                ("district_id", ""),
-                ("password", PW),
-            ],
-        )
+    app.create_user(&admin, "admin2", "第二管理员", "admin")
         .await;
-    assert!(r.location().contains("ok=created"), "{}", r.location());
     let admin2 = app.login("admin2").await;
     let id_of = |name: &'static str| {
         let app = &app;

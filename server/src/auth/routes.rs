@@ -104,14 +104,8 @@ pub async fn login(
         .unwrap_or_else(|| password::dummy_hash().into());
     // Each verification holds 19 MiB for a fraction of a second: a burst waits briefly for a permit
     // and is then told to come back, instead of queueing without end.
-    let permit = match tokio::time::timeout(
-        std::time::Duration::from_secs(2),
-        state.login_permits.clone().acquire_owned(),
-    )
-    .await
-    {
-        Ok(Ok(p)) => p,
-        _ => return crate::pages_util::busy_page(lang_of(&headers), 5),
+    let Some(permit) = password_permit(&state).await else {
+        return crate::pages_util::busy_page(lang_of(&headers), 5);
     };
     // A password longer than any passphrase is wrong without being hashed.
     let ok = form.password.len() <= PASSWORD_MAX_BYTES
@@ -179,6 +173,18 @@ pub async fn login(
         ),
     );
     resp
+}
+
+/// A place among the password checks running at once (each holds 19 MiB), waited for at most 2 s;
+/// `None` means the server is saturated and the caller answers 503.
+pub(crate) async fn password_permit(state: &AppState) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.login_permits.clone().acquire_owned(),
+    )
+    .await
+    .ok()?
+    .ok()
 }
 
 /// Longest password checked; longer ones are refused unhashed.

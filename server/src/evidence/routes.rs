@@ -355,10 +355,9 @@ async fn upload(
         Some(f) => Err(f),
         None => ingest(&state, &user, lang, fields, received.as_ref()).await,
     };
-    // Whatever happened, a temp file that was not stored is removed (a stored one was renamed away).
-    if let Some(r) = received {
-        state.photos.discard(r).await;
-    }
+    // Whatever happened, a temp file that was not stored goes with `received` (Received's Drop; a
+    // stored one was renamed away).
+    drop(received);
     match result {
         Ok(r) | Err(r) => r,
     }

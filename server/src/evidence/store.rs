@@ -178,12 +178,6 @@ impl PhotoStore {
         Ok(dest)
     }
 
-    /// Drops a received file that will not be stored (refused after inspection).
-    pub async fn discard(&self, r: Received) {
-        let _ = tokio::fs::remove_file(&r.temp).await;
-        drop(r);
-    }
-
     /// After a crash: removes temp files older than `grace` and stored files whose hash no database
     /// row knows. Returns how many files were removed.
     pub async fn sweep(&self, known: &HashSet<String>, grace: Duration) -> std::io::Result<usize> {

@@ -1,7 +1,7 @@
 //! Changes to one's own account.
 
 use crate::auth::password;
-use crate::auth::routes::{claim_attempt, PASSWORD_MAX_BYTES};
+use crate::auth::routes::{claim_attempt, password_permit, PASSWORD_MAX_BYTES};
 use crate::db::AuditEntry;
 use crate::state::AppState;
 use jieshui_app::domain::accounts::check_password;
@@ -70,15 +70,7 @@ pub async fn change_own_password(
         }
         Err(e) => return Err(internal(e)),
     };
-    let permit = match tokio::time::timeout(
-        std::time::Duration::from_secs(2),
-        state.login_permits.clone().acquire_owned(),
-    )
-    .await
-    {
-        Ok(Ok(p)) => p,
-        _ => return Err(Refused::Busy),
-    };
+    let permit = password_permit(state).await.ok_or(Refused::Busy)?;
     let right = current.len() <= PASSWORD_MAX_BYTES
         && password::verify(current.to_string(), stored.clone())
             .await

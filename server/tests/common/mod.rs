@@ -175,6 +175,24 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// An admin creates an account through the users page's form, with the test password.
+    pub async fn create_user(&self, admin: &str, username: &str, display_name: &str, role: &str) {
+        let r = self
+            .post_form(
+                "/admin/users",
+                Some(admin),
+                &[
+                    ("username", username),
+                    ("display_name", display_name),
+                    ("role", role),
+                    ("district_id", ""),
+                    ("password", PW),
+                ],
+            )
+            .await;
+        assert!(r.location().contains("ok=created"), "{}", r.location());
+    }
+
     /// Signs in through the real `/login` route and returns the `Cookie` header value to send.
     pub async fn login(&self, username: &str) -> String {
         let r = self

@@ -70,17 +70,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let id = uuid::Uuid::now_v7();
         let payload = serde_json::to_string(&rows)?;
         store
-            .insert_batch(&NewBatch {
-                id,
-                created_by: admin,
-                filename: "bench.csv".into(),
-                row_count: ROWS as i64,
-                status: "ready",
-                payload,
-            })
+            .insert_batch(
+                &NewBatch {
+                    id,
+                    created_by: admin,
+                    filename: "bench.csv".into(),
+                    row_count: ROWS as i64,
+                    status: jieshui_app::model::site::BatchStatus::Ready,
+                    payload,
+                },
+                &audit,
+            )
             .await?;
         let t = Instant::now();
-        store.commit_batch(id, &rows, &audit).await?;
+        store
+            .commit_batch(id, &rows, time::OffsetDateTime::now_utc(), &audit)
+            .await?;
         write_times.push(t.elapsed());
     }
     println!("import of {ROWS} rows ({} KB GBK CSV):", bytes.len() / 1024);

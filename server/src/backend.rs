@@ -1,20 +1,17 @@
 //! The server's side of the contract the app's server functions call: validation that needs the
 //! database, password hashing, and the audit trail.
 
-use crate::auth::password;
 use crate::db::ResolvedSite;
-use crate::db::{AuditEntry, NewUserRow, SetActive, SharedStore, StoreError};
 use crate::evidence::analyze::ExifFacts;
+use crate::services;
+use crate::state::SharedCore;
 use async_trait::async_trait;
 use jieshui_app::backend::Backend;
-use jieshui_app::domain::accounts::check_password;
 use jieshui_app::domain::evidence::Flag;
 use jieshui_app::domain::geo::{distance_m, LatLon};
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::error::AppError;
-use jieshui_app::i18n::Msg;
-use jieshui_app::model::evidence::CaptureSettings;
-use jieshui_app::model::evidence::{InspectionView, PhotoBrief, PhotoView};
+use jieshui_app::model::evidence::{InspectionView, PhotoView};
 use jieshui_app::model::site::{
     BatchStatus, ImportBatchView, NearbySite, RowProblem, SiteDetail, SiteFilter, SitePage,
     YearlyStats, SITES_PER_PAGE,
@@ -23,20 +20,11 @@ use jieshui_app::model::{CurrentUser, District, NewUser, UserSummary};
 use uuid::Uuid;
 
 pub struct ServerBackend {
-    pub store: SharedStore,
-    /// From the config: what the phone does with a photo before it travels.
-    pub capture: CaptureSettings,
-    /// The city's offset from UTC, for the dates and times pages show.
-    pub utc_offset: time::UtcOffset,
+    pub core: SharedCore,
 }
 
-/// Logs an unexpected error once, here where it becomes a response, and hands the client only an
-/// incident number to quote.
-pub fn internal(e: impl std::fmt::Display) -> AppError {
-    let incident = Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "internal error");
-    AppError::Internal { incident }
-}
+pub use crate::services::internal;
+use crate::services::store_err;
 
 /// An RFC 3339 instant as the calendar day it is in at `offset` (`YYYY-MM-DD`); other text as it is.
 pub fn local_date(instant: &str, offset: time::UtcOffset) -> String {
@@ -45,20 +33,10 @@ pub fn local_date(instant: &str, offset: time::UtcOffset) -> String {
         .unwrap_or_else(|_| instant.to_string())
 }
 
-fn store_err(e: StoreError) -> AppError {
-    match e {
-        StoreError::Unique(name) if name == "users_username_key" => AppError::Conflict {
-            field: Some("username".into()),
-            msg: Msg::UsernameTaken,
-        },
-        other => internal(other),
-    }
-}
-
 #[async_trait]
 impl Backend for ServerBackend {
     async fn list_users(&self) -> Result<Vec<UserSummary>, AppError> {
-        self.store.list_users().await.map_err(store_err)
+        self.core.store.list_users().await.map_err(store_err)
     }
 
     async fn create_user(
@@ -66,38 +44,7 @@ impl Backend for ServerBackend {
         actor: &CurrentUser,
         new: NewUser,
     ) -> Result<UserSummary, AppError> {
-        if let Some(d) = new.district_id {
-            if !self.store.district_exists(d).await.map_err(store_err)? {
-                return Err(AppError::invalid("district_id", Msg::UnknownDistrict));
-            }
-        }
-        let hash = password::hash(new.password.clone())
-            .await
-            .map_err(internal)?;
-        let row = NewUserRow {
-            id: Uuid::now_v7(),
-            username: new.username.clone(),
-            display_name: new.display_name.clone(),
-            role: new.role,
-            district_id: new.district_id,
-            password_hash: hash,
-            demo: false,
-        };
-        let audit = AuditEntry {
-            actor_id: Some(actor.id),
-            action: "user_create",
-            subject: row.id.to_string(),
-            detail: serde_json::json!({ "username": row.username, "role": row.role.as_str() }),
-        };
-        self.store
-            .insert_user(&row, &audit)
-            .await
-            .map_err(store_err)?;
-        let users = self.store.list_users().await.map_err(store_err)?;
-        users
-            .into_iter()
-            .find(|u| u.id == row.id)
-            .ok_or_else(|| internal("created user vanished"))
+        services::users::create(&self.core, actor, new).await
     }
 
     async fn reset_password(
@@ -106,30 +53,7 @@ impl Backend for ServerBackend {
         user_id: Uuid,
         pw: String,
     ) -> Result<(), AppError> {
-        let target = self
-            .store
-            .user_by_id(user_id)
-            .await
-            .map_err(store_err)?
-            .ok_or(AppError::NotFound)?;
-        check_password(&pw, &target.user.username).map_err(|m| AppError::invalid("password", m))?;
-        let hash = password::hash(pw).await.map_err(internal)?;
-        let audit = AuditEntry {
-            actor_id: Some(actor.id),
-            action: "user_password_reset",
-            subject: user_id.to_string(),
-            detail: serde_json::json!({ "username": target.user.username }),
-        };
-        if self
-            .store
-            .set_password(user_id, &hash, &audit)
-            .await
-            .map_err(store_err)?
-        {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+        services::users::reset_password(&self.core, actor, user_id, pw).await
     }
 
     async fn set_user_active(
@@ -138,63 +62,39 @@ impl Backend for ServerBackend {
         user_id: Uuid,
         active: bool,
     ) -> Result<(), AppError> {
-        if user_id == actor.id && !active {
-            return Err(AppError::Conflict {
-                field: None,
-                msg: Msg::CannotDeactivateSelf,
-            });
-        }
-        let audit = AuditEntry {
-            actor_id: Some(actor.id),
-            action: if active {
-                "user_reactivate"
-            } else {
-                "user_deactivate"
-            },
-            subject: user_id.to_string(),
-            detail: serde_json::json!({}),
-        };
-        match self
-            .store
-            .set_user_active(user_id, active, &audit)
-            .await
-            .map_err(store_err)?
-        {
-            SetActive::Done => Ok(()),
-            SetActive::NoSuchUser => Err(AppError::NotFound),
-            SetActive::LastAdmin => Err(AppError::Conflict {
-                field: None,
-                msg: Msg::LastAdmin,
-            }),
-        }
+        services::users::set_active(&self.core, actor, user_id, active).await
     }
 
     async fn list_districts(&self) -> Result<Vec<District>, AppError> {
-        self.store.list_districts().await.map_err(store_err)
+        self.core.store.list_districts().await.map_err(store_err)
     }
 
     async fn list_sites(&self, filter: SiteFilter) -> Result<SitePage, AppError> {
-        let (items, total) = self
+        let listed = self
+            .core
             .store
             .list_sites(&filter, SITES_PER_PAGE)
             .await
             .map_err(store_err)?;
         Ok(SitePage {
-            items,
-            total,
+            items: listed.items,
+            total: listed.total,
             page: filter.page,
         })
     }
 
     async fn site_detail(&self, id: Uuid) -> Result<SiteDetail, AppError> {
         let mut d = self
+            .core
             .store
             .site_detail(id)
             .await
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
         // Stored as an instant; shown as the city's calendar day.
-        d.closed_at = d.closed_at.map(|t| local_date(&t, self.utc_offset));
+        d.closed_at = d
+            .closed_at
+            .map(|t| local_date(&t, self.core.config.utc_offset));
         Ok(d)
     }
 
@@ -214,12 +114,14 @@ impl Backend for ServerBackend {
                 state: jieshui_app::model::site::SiteState::Active,
                 page: 0,
             };
-            let (sites, _) = self
+            let listed = self
+                .core
                 .store
                 .list_sites(&filter, limit.min(10_000) as u32)
                 .await
                 .map_err(store_err)?;
-            return Ok(sites
+            return Ok(listed
+                .items
                 .into_iter()
                 .map(|site| NearbySite {
                     distance_m: None,
@@ -233,12 +135,17 @@ impl Backend for ServerBackend {
         let mut radius_m = 2_000.0;
         let mut out: Vec<NearbySite> = loop {
             let sites = if radius_m > 300_000.0 {
-                self.store.active_sites(kind, &q).await.map_err(store_err)?
+                self.core
+                    .store
+                    .active_sites(kind, &q)
+                    .await
+                    .map_err(store_err)?
             } else {
                 let dlat = radius_m / 111_320.0;
                 let dlon = radius_m / (111_320.0 * at.lat.to_radians().cos().max(0.01));
                 let bbox = [at.lat - dlat, at.lat + dlat, at.lon - dlon, at.lon + dlon];
-                self.store
+                self.core
+                    .store
                     .active_sites_within(kind, &q, bbox)
                     .await
                     .map_err(store_err)?
@@ -274,17 +181,14 @@ impl Backend for ServerBackend {
         id: Uuid,
     ) -> Result<ImportBatchView, AppError> {
         let b = self
+            .core
             .store
             .batch(id)
             .await
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
         let _ = actor;
-        let status = match b.status.as_str() {
-            "invalid" => BatchStatus::Invalid,
-            "ready" => BatchStatus::Ready,
-            _ => BatchStatus::Committed,
-        };
+        let status = b.status;
         let mut view = ImportBatchView {
             id: b.id,
             filename: b.filename,
@@ -302,12 +206,9 @@ impl Backend for ServerBackend {
                 serde_json::from_str::<Vec<RowProblem>>(&b.payload).map_err(internal)?;
         } else {
             let rows: Vec<ResolvedSite> = serde_json::from_str(&b.payload).map_err(internal)?;
-            let existing = self.store.site_codes().await.map_err(store_err)?;
+            let existing = self.core.store.site_codes().await.map_err(store_err)?;
             for r in &rows {
-                if existing.contains(&(
-                    r.input.kind.as_str().to_string(),
-                    r.input.external_code.clone(),
-                )) {
+                if existing.contains(&(r.input.kind, r.input.external_code.clone())) {
                     view.update_count += 1;
                 } else {
                     view.new_count += 1;
@@ -324,18 +225,20 @@ impl Backend for ServerBackend {
     }
 
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError> {
-        self.store.list_stats().await.map_err(store_err)
+        self.core.store.list_stats().await.map_err(store_err)
     }
 
     async fn photo_view(&self, actor: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         use jieshui_app::domain::role::Role;
         let p = self
+            .core
             .store
             .photo(id)
             .await
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
         let i = self
+            .core
             .store
             .inspection(p.inspection_id)
             .await
@@ -345,9 +248,14 @@ impl Backend for ServerBackend {
             // Someone else's evidence is not even confirmed to exist.
             return Err(AppError::NotFound);
         }
-        let site = self.store.site_detail(i.site_id).await.map_err(store_err)?;
+        let site = self
+            .core
+            .store
+            .site_detail(i.site_id)
+            .await
+            .map_err(store_err)?;
         let exif: ExifFacts = serde_json::from_value(p.exif.clone()).unwrap_or_default();
-        let shanghai = self.utc_offset;
+        let shanghai = self.core.config.utc_offset;
         let fmt =
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let show = |t: time::OffsetDateTime| t.to_offset(shanghai).format(&fmt).unwrap_or_default();
@@ -398,6 +306,7 @@ impl Backend for ServerBackend {
     ) -> Result<InspectionView, AppError> {
         use jieshui_app::domain::role::Role;
         let i = self
+            .core
             .store
             .inspection(id)
             .await
@@ -407,13 +316,19 @@ impl Backend for ServerBackend {
             return Err(AppError::NotFound);
         }
         let site = self
+            .core
             .store
             .site_detail(i.site_id)
             .await
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
-        let photos = self.store.inspection_photos(id).await.map_err(store_err)?;
-        let shanghai = self.utc_offset;
+        let photos = self
+            .core
+            .store
+            .inspection_photos(id)
+            .await
+            .map_err(store_err)?;
+        let shanghai = self.core.config.utc_offset;
         let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
         Ok(InspectionView {
             id,
@@ -425,11 +340,8 @@ impl Backend for ServerBackend {
                 .to_offset(shanghai)
                 .format(&fmt)
                 .unwrap_or_default(),
-            photos: photos
-                .into_iter()
-                .map(|(id, preview, flags)| PhotoBrief { id, preview, flags })
-                .collect(),
-            capture: self.capture,
+            photos,
+            capture: self.core.config.capture,
         })
     }
 }

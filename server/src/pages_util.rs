@@ -51,8 +51,7 @@ pub fn request_lang() -> Lang {
 /// A 500 in the house style, for the plain routes (Leptos pages render their own errors). The
 /// cause is logged once, here; the user sees only an incident number to quote.
 pub fn internal_page(e: impl std::fmt::Display) -> Response {
-    let incident = uuid::Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "request failed");
+    let incident = crate::services::incident(e);
     error_page(request_lang(), StatusCode::INTERNAL_SERVER_ERROR, &incident)
 }
 
@@ -119,3 +118,26 @@ pub fn msg_code(m: Msg) -> String {
 }
 
 pub use jieshui_app::pages::login::urlencode;
+
+/// A service's refusal as a plain route answers it when there is no form to go back to: 404 bare
+/// (as before the page existed), an internal error as the error page with its incident number, the
+/// rest as a status page with the message.
+pub fn app_error_page(e: AppError) -> Response {
+    let lang = request_lang();
+    match e {
+        AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
+        AppError::Internal { incident } => {
+            error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, &incident)
+        }
+        other => {
+            let status =
+                StatusCode::from_u16(other.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            message_page(
+                lang,
+                status,
+                Msg::ErrorTitle.text(lang),
+                &other.message(lang),
+            )
+        }
+    }
+}

@@ -2,8 +2,11 @@
 //! Only in demo mode; re-running updates in place and never duplicates.
 
 use crate::auth::password;
-use crate::db::{AuditEntry, DistrictRow, NewUserRow, SharedStore, SiteRow, StoreError};
+use crate::db::{
+    AuditEntry, DistrictKind, DistrictRow, NewUserRow, SharedStore, SiteRow, StoreError,
+};
 use jieshui_app::domain::role::Role;
+use jieshui_app::domain::site::SiteKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -14,26 +17,36 @@ pub enum SeedError {
 }
 
 /// The urban districts and city-level zones that make up the assessment area (domain.md §1).
-pub const DISTRICTS: &[(&str, &str, &str, &str)] = &[
-    ("371502", "东昌府区", "Dongchangfu District", "district"),
-    ("371503", "茌平区", "Chiping District", "district"),
+pub const DISTRICTS: &[(&str, &str, &str, DistrictKind)] = &[
+    (
+        "371502",
+        "东昌府区",
+        "Dongchangfu District",
+        DistrictKind::District,
+    ),
+    (
+        "371503",
+        "茌平区",
+        "Chiping District",
+        DistrictKind::District,
+    ),
     (
         "371571",
         "聊城经济技术开发区",
         "Liaocheng Economic and Technological Development Zone",
-        "zone",
+        DistrictKind::Zone,
     ),
     (
         "371572",
         "聊城高新技术产业开发区",
         "Liaocheng High-tech Industrial Development Zone",
-        "zone",
+        DistrictKind::Zone,
     ),
     (
         "371573",
         "江北水城旅游度假区",
         "Jiangbei Shuicheng Tourist Resort",
-        "zone",
+        DistrictKind::Zone,
     ),
 ];
 
@@ -44,7 +57,7 @@ pub const DEMO_USERS: &[(&str, &str, Role)] = &[
 ];
 
 struct DemoSite {
-    kind: &'static str,
+    kind: SiteKind,
     code: &'static str,
     name: &'static str,
     address: &'static str,
@@ -59,7 +72,7 @@ struct DemoSite {
 /// Positions are WGS-84, around the city centre (36.45° N, 115.98° E).
 const SITES: &[DemoSite] = &[
     DemoSite {
-        kind: "venue",
+        kind: SiteKind::Venue,
         code: "V001",
         name: "聊城金柱建材市场",
         address: "东昌府区东昌路 188 号",
@@ -71,7 +84,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "venue",
+        kind: SiteKind::Venue,
         code: "V002",
         name: "红星美凯龙聊城店",
         address: "东昌府区花园北路 77 号",
@@ -83,7 +96,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "shop",
+        kind: SiteKind::Shop,
         code: "S001",
         name: "恒洁卫浴（金柱店）",
         address: "金柱建材市场 A 区 12 号",
@@ -95,7 +108,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "shop",
+        kind: SiteKind::Shop,
         code: "S002",
         name: "九牧卫浴专卖",
         address: "金柱建材市场 B 区 3 号",
@@ -107,7 +120,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "shop",
+        kind: SiteKind::Shop,
         code: "S003",
         name: "箭牌卫浴（开发区店）",
         address: "经济技术开发区长江路 56 号",
@@ -119,7 +132,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "shop",
+        kind: SiteKind::Shop,
         code: "S004",
         name: "鑫源水暖五金",
         address: "茌平区振兴路 21 号",
@@ -131,7 +144,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "community",
+        kind: SiteKind::Community,
         code: "C001",
         name: "水城明珠小区",
         address: "东昌府区柳园南路 9 号",
@@ -143,7 +156,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "community",
+        kind: SiteKind::Community,
         code: "C002",
         name: "昌润莲城",
         address: "高新区黄河路 99 号",
@@ -155,7 +168,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "community",
+        kind: SiteKind::Community,
         code: "C003",
         name: "湖滨花园",
         address: "江北水城旅游度假区湖南路 15 号",
@@ -167,7 +180,7 @@ const SITES: &[DemoSite] = &[
         unit_type: None,
     },
     DemoSite {
-        kind: "unit",
+        kind: SiteKind::Unit,
         code: "U001",
         name: "聊城市第一中学",
         address: "东昌府区兴华西路 12 号",
@@ -179,7 +192,7 @@ const SITES: &[DemoSite] = &[
         unit_type: Some("school"),
     },
     DemoSite {
-        kind: "unit",
+        kind: SiteKind::Unit,
         code: "U002",
         name: "聊城市人民医院",
         address: "东昌府区东昌西路 67 号",
@@ -191,7 +204,7 @@ const SITES: &[DemoSite] = &[
         unit_type: Some("hospital"),
     },
     DemoSite {
-        kind: "unit",
+        kind: SiteKind::Unit,
         code: "U003",
         name: "茌平区人民政府机关",
         address: "茌平区新政路 1 号",
@@ -213,14 +226,14 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<SeedR
                 code: (*code).into(),
                 name: (*name).into(),
                 name_en: (*name_en).into(),
-                kind: (*kind).into(),
+                kind: *kind,
             })
             .await?;
     }
     for s in SITES {
         store
             .upsert_site(&SiteRow {
-                kind: s.kind.into(),
+                kind: s.kind,
                 name: s.name.into(),
                 address: s.address.into(),
                 district_code: s.district.into(),

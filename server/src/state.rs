@@ -1,5 +1,6 @@
-//! What every request handler shares: settings, the store, the photo files, the clock and the
-//! limits on costly work.
+//! What every request handler shares. [`Core`] is what the services need (settings, the store, the
+//! photo files, the clock and the limits on costly work); [`AppState`] adds what only the web layer
+//! uses, and derefs to its core so handlers read `state.store`, `state.config` as before.
 
 use crate::backend::ServerBackend;
 use crate::clock::{SharedClock, SystemClock};
@@ -10,8 +11,9 @@ use jieshui_app::backend::SharedBackend;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 
-#[derive(Clone)]
-pub struct AppState {
+/// What a write needs, whichever door it came in by (a form route, a JSON route, a server
+/// function through [`ServerBackend`]).
+pub struct Core {
     pub config: Arc<Config>,
     pub store: SharedStore,
     pub photos: crate::evidence::store::PhotoStore,
@@ -19,10 +21,24 @@ pub struct AppState {
     pub decode_permits: Arc<tokio::sync::Semaphore>,
     /// Password verifications running at once (argon2 holds 19 MiB each).
     pub login_permits: Arc<tokio::sync::Semaphore>,
-    pub backend: SharedBackend,
     /// Where recorded times come from (tests set it).
     pub clock: SharedClock,
+}
+
+pub type SharedCore = Arc<Core>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub core: SharedCore,
+    pub backend: SharedBackend,
     pub leptos_options: LeptosOptions,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -43,23 +59,22 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.bind)
             .build();
-        let backend: SharedBackend = Arc::new(ServerBackend {
-            store: store.clone(),
-            capture: config.capture,
-            utc_offset: config.utc_offset,
-        });
         let photos = crate::evidence::store::PhotoStore::new(config.data_dir.join("photos"));
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
-        AppState {
+        let core = Arc::new(Core {
             config: Arc::new(config),
             store,
             photos,
             decode_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
             login_permits: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
-            backend,
             clock,
+        });
+        let backend: SharedBackend = Arc::new(ServerBackend { core: core.clone() });
+        AppState {
+            core,
+            backend,
             leptos_options,
         }
     }

@@ -182,10 +182,21 @@ async fn every_server_function_checks_the_role(pool: SqlitePool) {
         created_by: admin_id,
         filename: "x.csv".into(),
         row_count: 0,
-        status: "invalid",
+        status: jieshui_app::model::site::BatchStatus::Invalid,
         payload: "[]".into(),
     };
-    app.store.insert_batch(&batch).await.expect("batch");
+    app.store
+        .insert_batch(
+            &batch,
+            &jieshui_server::db::AuditEntry {
+                actor_id: None,
+                action: "sites_import_stage",
+                subject: batch.id.to_string(),
+                detail: serde_json::json!({}),
+            },
+        )
+        .await
+        .expect("batch");
     let batch_id = batch_id.to_string();
     let mut cookies = vec![(None, None)];
     for role in Role::ALL {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod evidence;
 pub mod geo;
+pub mod inspection;
 pub mod role;
 pub mod site;
 pub mod throttle;

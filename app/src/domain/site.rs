@@ -3,6 +3,7 @@
 
 use super::geo::{CoordSystem, LatLon};
 use crate::i18n::Msg;
+use crate::model::site::{Title, TitleLevel, YearlyStats};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -337,8 +338,191 @@ pub fn check_site(f: &SiteFields) -> Result<SiteInput, Vec<FieldProblem>> {
     }
 }
 
+// Titles and yearly statistics, as typed into their forms.
+
+/// The raw text of a title form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TitleForm {
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub awarded_on: String,
+    #[serde(default)]
+    pub document_no: String,
+    #[serde(default)]
+    pub valid_until: String,
+}
+
+/// Checks a title form; the error names the field and says what is wrong.
+/// `id` is the new title's.
+pub fn check_title(f: &TitleForm, id: uuid::Uuid) -> Result<Title, (&'static str, Msg)> {
+    let level = TitleLevel::parse(&f.level).ok_or(("level", Msg::TitleLevelUnknown))?;
+    let awarded_on = parse_date(&f.awarded_on).ok_or(("awarded_on", Msg::DateInvalid))?;
+    let document_no = f.document_no.trim().to_string();
+    if document_no.is_empty() {
+        return Err(("document_no", Msg::DocumentNoRequired));
+    }
+    if document_no.chars().count() > 100 {
+        return Err(("document_no", Msg::TooLong));
+    }
+    let valid_until = match f.valid_until.trim() {
+        "" => None,
+        s => Some(parse_date(s).ok_or(("valid_until", Msg::DateInvalid))?),
+    };
+    if valid_until.as_ref().is_some_and(|v| *v < awarded_on) {
+        return Err(("valid_until", Msg::ValidUntilBeforeAward));
+    }
+    Ok(Title {
+        id,
+        level,
+        awarded_on,
+        document_no,
+        valid_until,
+    })
+}
+
+/// The raw text of one year's statistics form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StatsForm {
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub urban_households: String,
+    #[serde(default)]
+    pub urban_households_source: String,
+    #[serde(default)]
+    pub nonres_water_m3: String,
+    #[serde(default)]
+    pub nonres_water_source: String,
+    #[serde(default)]
+    pub industrial_water_m3: String,
+    #[serde(default)]
+    pub industrial_water_source: String,
+}
+
+fn figure<T: std::str::FromStr + PartialOrd + Default>(
+    s: &str,
+    source: &str,
+    field: &'static str,
+) -> Result<Option<T>, (&'static str, Msg)> {
+    let s = s.trim().replace([',', '，'], "");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let v: T = s.parse().map_err(|_| (field, Msg::FigureInvalid))?;
+    if v < T::default() {
+        return Err((field, Msg::FigureInvalid));
+    }
+    if source.trim().is_empty() {
+        return Err((field, Msg::SourceRequired));
+    }
+    Ok(Some(v))
+}
+
+/// Checks a year's statistics: a figure needs its source.
+pub fn check_stats(f: &StatsForm) -> Result<YearlyStats, (&'static str, Msg)> {
+    let year: i32 = f
+        .year
+        .trim()
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or(("year", Msg::YearInvalid))?;
+    Ok(YearlyStats {
+        year,
+        urban_households: figure::<i64>(
+            &f.urban_households,
+            &f.urban_households_source,
+            "urban_households",
+        )?,
+        urban_households_source: f.urban_households_source.trim().to_string(),
+        nonres_water_m3: figure::<f64>(
+            &f.nonres_water_m3,
+            &f.nonres_water_source,
+            "nonres_water_m3",
+        )?,
+        nonres_water_source: f.nonres_water_source.trim().to_string(),
+        industrial_water_m3: figure::<f64>(
+            &f.industrial_water_m3,
+            &f.industrial_water_source,
+            "industrial_water_m3",
+        )?,
+        industrial_water_source: f.industrial_water_source.trim().to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    fn check_title_(f: &TitleForm) -> Result<crate::model::site::Title, (&'static str, Msg)> {
+        check_title(f, uuid::Uuid::nil())
+    }
+
+    fn tf(level: &str, a: &str, d: &str, v: &str) -> TitleForm {
+        TitleForm {
+            level: level.into(),
+            awarded_on: a.into(),
+            document_no: d.into(),
+            valid_until: v.into(),
+        }
+    }
+
+    #[test]
+    fn titles_are_checked_field_by_field() {
+        assert!(check_title_(&tf("provincial", "2022-06-30", "鲁节水办〔2022〕3号", "")).is_ok());
+        assert_eq!(
+            check_title_(&tf("county", "2022-06-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("level")
+        );
+        assert_eq!(
+            check_title_(&tf("city", "2022-02-30", "x", ""))
+                .err()
+                .map(|e| e.0),
+            Some("awarded_on")
+        );
+        assert_eq!(
+            check_title_(&tf("city", "2022-06-30", " ", ""))
+                .err()
+                .map(|e| e.0),
+            Some("document_no")
+        );
+        assert_eq!(
+            check_title_(&tf("city", "2022-06-30", "x", "2021-01-01")).err(),
+            Some(("valid_until", Msg::ValidUntilBeforeAward))
+        );
+    }
+
+    #[test]
+    fn stats_need_sources_for_their_figures() {
+        let f = StatsForm {
+            year: "2024".into(),
+            urban_households: "412,000".into(),
+            urban_households_source: "".into(),
+            nonres_water_m3: "".into(),
+            nonres_water_source: "".into(),
+            industrial_water_m3: "".into(),
+            industrial_water_source: "".into(),
+        };
+        assert_eq!(
+            check_stats(&f).err(),
+            Some(("urban_households", Msg::SourceRequired))
+        );
+        let f = StatsForm {
+            urban_households_source: "2024 年统计年鉴".into(),
+            ..f
+        };
+        assert_eq!(
+            check_stats(&f).map(|s| s.urban_households).ok(),
+            Some(Some(412_000))
+        );
+        let f = StatsForm {
+            year: "1999".into(),
+            ..f
+        };
+        assert_eq!(check_stats(&f).err().map(|e| e.0), Some("year"));
+    }
+
     use super::*;
 
     fn community() -> SiteFields {

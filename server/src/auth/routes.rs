@@ -177,7 +177,9 @@ pub async fn login(
 
 /// A place among the password checks running at once (each holds 19 MiB), waited for at most 2 s;
 /// `None` means the server is saturated and the caller answers 503.
-pub(crate) async fn password_permit(state: &AppState) -> Option<tokio::sync::OwnedSemaphorePermit> {
+pub(crate) async fn password_permit(
+    state: &crate::state::Core,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
     tokio::time::timeout(
         std::time::Duration::from_secs(2),
         state.login_permits.clone().acquire_owned(),
@@ -193,7 +195,7 @@ pub(crate) const PASSWORD_MAX_BYTES: usize = 1024;
 /// Counts one attempt for `key` unless the key must still wait; `Err(wait)` says how long. The
 /// count is written only if nobody changed it since it was read; a lost race reads again.
 pub(crate) async fn claim_attempt(
-    state: &AppState,
+    state: &crate::state::Core,
     policy: &ThrottlePolicy,
     key: &str,
     now: i64,

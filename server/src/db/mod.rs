@@ -1,13 +1,19 @@
-//! The database behind one interface. Every query lives in an implementation of [`Store`]; the rest of
-//! the server never writes SQL, so a second engine is one more implementation and one more migration
-//! folder, chosen by the scheme of `DATABASE_URL`.
+//! The database behind one trait per capability ([`UserStore`], [`SiteStore`], [`ImportStore`],
+//! [`EvidenceStore`], [`AuditStore`]; [`Store`] is all of them). Every query lives in an
+//! implementation; the rest of the server never writes SQL, so a second engine is one more
+//! implementation and one more migration folder, chosen by the scheme of `DATABASE_URL`, and it runs
+//! the same store test suite (`tests/store.rs`).
 
 pub mod sqlite;
 
 use async_trait::async_trait;
+use jieshui_app::domain::evidence::SiteFence;
+use jieshui_app::domain::inspection::{Fix, InspectionKind};
 use jieshui_app::domain::role::Role;
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::domain::throttle::FailureRecord;
+use jieshui_app::model::evidence::PhotoBrief;
+use jieshui_app::model::site::BatchStatus;
 use jieshui_app::model::site::{SiteDetail, SiteFilter, SiteSummary, Title, YearlyStats};
 use jieshui_app::model::{CurrentUser, District, UserSummary};
 use std::collections::HashSet;
@@ -64,18 +70,33 @@ pub struct NewSession {
     pub user_agent: String,
 }
 
+/// A district proper, or a development zone administered like one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistrictKind {
+    District,
+    Zone,
+}
+
+impl DistrictKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistrictKind::District => "district",
+            DistrictKind::Zone => "zone",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DistrictRow {
     pub code: String,
     pub name: String,
     pub name_en: String,
-    /// "district" or "zone" (a development zone administered like one).
-    pub kind: String,
+    pub kind: DistrictKind,
 }
 
 #[derive(Debug, Clone)]
 pub struct SiteRow {
-    pub kind: String,
+    pub kind: SiteKind,
     pub name: String,
     pub address: String,
     pub district_code: String,
@@ -96,12 +117,13 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Cheap round trip for `/healthz`.
-    async fn ping(&self) -> StoreResult<()>;
+/// The whole store: every capability. Code that needs only one names that one.
+pub trait Store: UserStore + SiteStore + ImportStore + EvidenceStore + AuditStore {}
+impl<T: UserStore + SiteStore + ImportStore + EvidenceStore + AuditStore> Store for T {}
 
-    // Users
+/// Accounts, sessions and sign-in throttling.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
     async fn user_for_login(&self, username: &str) -> StoreResult<Option<UserAuth>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserAuth>>;
     async fn list_users(&self) -> StoreResult<Vec<UserSummary>>;
@@ -122,8 +144,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Sets the password hash and ends every session of the user, in one transaction.
     async fn set_password(&self, id: Uuid, hash: &str, audit: &AuditEntry) -> StoreResult<bool>;
-    /// Sets the active flag; deactivation also ends every session. Refuses (returns `Ok(false)`) to
-    /// deactivate the last active admin.
+    /// Sets the active flag; deactivation also ends every session. Refuses to deactivate the last
+    /// active admin, with a conditional update that holds however many admins act at once.
     async fn set_user_active(
         &self,
         id: Uuid,
@@ -165,11 +187,32 @@ pub trait Store: Send + Sync + 'static {
     async fn forgive_attempt(&self, key: &str) -> StoreResult<()>;
     /// Forgets failures last seen before `before` (Unix seconds); returns how many keys went.
     async fn purge_failures(&self, before: i64) -> StoreResult<u64>;
+}
 
-    // Audit
+/// The append-only audit log, and the health check.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Cheap round trip for `/healthz`.
+    async fn ping(&self) -> StoreResult<()>;
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The newest `limit` entries about `subject` (every subject, for `None`), newest first.
+    async fn audit_trail(&self, subject: Option<&str>, limit: u32)
+        -> StoreResult<Vec<AuditRecord>>;
+}
 
-    // Districts and sites
+/// One entry of the audit log as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub at: OffsetDateTime,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+/// Districts, the site registry, titles and the yearly statistics.
+#[async_trait]
+pub trait SiteStore: Send + Sync + 'static {
     async fn list_districts(&self) -> StoreResult<Vec<District>>;
     async fn district_exists(&self, id: Uuid) -> StoreResult<bool>;
     /// Inserts or updates by code; returns the district's id.
@@ -177,9 +220,8 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or updates by (kind, external code); returns the site's id.
     async fn upsert_site(&self, s: &SiteRow) -> StoreResult<Uuid>;
     async fn count_sites(&self) -> StoreResult<i64>;
-
-    // Site registry
-    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<(Vec<SiteSummary>, i64)>;
+    /// One page of sites (`limit` of them) and how many match in all.
+    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<Listed<SiteSummary>>;
     /// Active sites matching an optional kind and name fragment, for sorting by distance.
     async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>>;
     /// Active sites matching kind and name fragment inside a box of latitudes and longitudes
@@ -191,7 +233,8 @@ pub trait Store: Send + Sync + 'static {
         bbox: [f64; 4],
     ) -> StoreResult<Vec<SiteSummary>>;
     async fn site_detail(&self, id: Uuid) -> StoreResult<Option<SiteDetail>>;
-    async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>>;
+    /// Every (kind, external code) in the registry.
+    async fn site_codes(&self) -> StoreResult<HashSet<(SiteKind, String)>>;
     /// Closes (at `at`) or reopens a site.
     async fn set_site_active(
         &self,
@@ -207,24 +250,39 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: Option<Uuid>,
         s: &ResolvedSite,
+        at: OffsetDateTime,
         audit: &AuditEntry,
-    ) -> StoreResult<Option<Uuid>>;
+    ) -> StoreResult<Option<SavedSite>>;
+    async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>>;
+    async fn upsert_stats(&self, s: &YearlyStats, audit: &AuditEntry) -> StoreResult<()>;
+}
 
-    // Imports
-    async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()>;
+/// Staged spreadsheet imports.
+#[async_trait]
+pub trait ImportStore: Send + Sync + 'static {
+    async fn insert_batch(&self, b: &NewBatch, audit: &AuditEntry) -> StoreResult<()>;
     async fn batch(&self, id: Uuid) -> StoreResult<Option<BatchRow>>;
-    /// Writes every row of a ready batch in one transaction and marks it committed. A batch already
-    /// committed is left alone and reported as such, so a repeated click never writes twice.
+    /// Claims a ready batch with a conditional update (only one of two commits racing gets it),
+    /// writes every row in the same transaction and marks it committed. A batch already committed
+    /// is left alone and reported as such, so a repeated click never writes twice.
     async fn commit_batch(
         &self,
         id: Uuid,
         rows: &[ResolvedSite],
+        at: OffsetDateTime,
         audit: &AuditEntry,
     ) -> StoreResult<CommitOutcome>;
+}
 
-    // Inspections (minimal) and photos
+/// Inspections and their photo evidence.
+#[async_trait]
+pub trait EvidenceStore: Send + Sync + 'static {
     /// Creates the inspection unless one with this id exists; returns the stored one either way.
-    async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow>;
+    async fn upsert_inspection(
+        &self,
+        i: &InspectionRow,
+        audit: &AuditEntry,
+    ) -> StoreResult<InspectionRow>;
     async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>>;
     async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>>;
     /// How many other inspections already hold the same picture: a photo whose stored or original
@@ -236,20 +294,34 @@ pub trait Store: Send + Sync + 'static {
         inspection_id: Uuid,
     ) -> StoreResult<u32>;
     /// Inserts; a photo id already taken is `StoreError::Unique("photos_pkey")`.
-    async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()>;
+    async fn insert_photo(&self, p: &PhotoRow, audit: &AuditEntry) -> StoreResult<()>;
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>>;
-    /// The photos whose flags depend on `scope`, each with its inspection's site (position and
-    /// geofence radius, if the site still exists) and how many other inspections hold the same hash.
-    async fn photos_to_reflag(&self, scope: &ReflagScope) -> StoreResult<Vec<ReflagRow>>;
-    /// Replaces the flags of these photos, all in one transaction.
-    async fn set_photo_flags(&self, flags: &[(Uuid, serde_json::Value)]) -> StoreResult<()>;
-    /// (photo id, has a preview, flag count), oldest first.
-    async fn inspection_photos(&self, inspection_id: Uuid)
-        -> StoreResult<Vec<(Uuid, bool, usize)>>;
+    /// Computes the flags of the photos in `scope` again with `compute` and stores those that
+    /// changed, reading and writing in one transaction that holds the photos' rows: two re-flags
+    /// at once run one after the other, so an older computation is never written last. Returns
+    /// how many changed.
+    async fn reflag_photos(
+        &self,
+        scope: &ReflagScope,
+        compute: &(dyn for<'r> Fn(&'r ReflagRow) -> serde_json::Value + Send + Sync),
+    ) -> StoreResult<usize>;
+    /// An inspection's photos, oldest first.
+    async fn inspection_photos(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoBrief>>;
+}
 
-    // Yearly statistics
-    async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>>;
-    async fn upsert_stats(&self, s: &YearlyStats, audit: &AuditEntry) -> StoreResult<()>;
+/// One page of a listing and how many match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// A site saved from the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavedSite {
+    pub id: Uuid,
+    /// Its position or geofence changed (its photos' distance flags must follow).
+    pub moved: bool,
 }
 
 pub use crate::registry::import::ResolvedSite;
@@ -260,8 +332,8 @@ pub struct NewBatch {
     pub created_by: Uuid,
     pub filename: String,
     pub row_count: i64,
-    /// "invalid" or "ready"
-    pub status: &'static str,
+    /// Invalid (the payload lists the problems) or ready (the payload holds the rows).
+    pub status: BatchStatus,
     pub payload: String,
 }
 
@@ -271,7 +343,7 @@ pub struct BatchRow {
     pub created_by: Uuid,
     pub filename: String,
     pub row_count: i64,
-    pub status: String,
+    pub status: BatchStatus,
     pub payload: String,
     pub inserted: Option<i64>,
     pub updated: Option<i64>,
@@ -330,11 +402,12 @@ mod tests {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InspectionRow {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: InspectionKind,
     pub site_id: Uuid,
     pub inspector_id: Uuid,
     pub started_at: OffsetDateTime,
-    pub start: Option<(f64, f64, Option<f64>)>,
+    /// Where the phone was when the inspection began, if it knew.
+    pub start: Option<Fix>,
 }
 
 /// Which photos to compute flags for again.
@@ -354,8 +427,8 @@ pub enum ReflagScope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReflagRow {
     pub photo: PhotoRow,
-    /// Site position (WGS-84) and geofence radius in metres.
-    pub site: Option<(f64, f64, i64)>,
+    /// The site's position (WGS-84) and geofence, if the site still exists.
+    pub site: Option<SiteFence>,
     pub same_hash_elsewhere: u32,
 }
 

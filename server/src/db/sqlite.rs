@@ -37,6 +37,23 @@ fn map_err(e: sqlx::Error) -> StoreError {
     StoreError::Db(e)
 }
 
+fn batch_status_str(s: BatchStatus) -> &'static str {
+    match s {
+        BatchStatus::Invalid => "invalid",
+        BatchStatus::Ready => "ready",
+        BatchStatus::Committed => "committed",
+    }
+}
+
+fn batch_status(s: &str) -> StoreResult<BatchStatus> {
+    match s {
+        "invalid" => Ok(BatchStatus::Invalid),
+        "ready" => Ok(BatchStatus::Ready),
+        "committed" => Ok(BatchStatus::Committed),
+        other => Err(StoreError::Corrupt(format!("batch status {other}"))),
+    }
+}
+
 fn role_of(s: &str) -> StoreResult<Role> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("role {s}")))
@@ -101,12 +118,47 @@ const USER_COLS: &str =
     "id, username, display_name, role, district_id, password_hash, active, demo";
 
 #[async_trait]
-impl Store for SqliteStore {
+impl AuditStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        audit_tx(&mut conn, entry).await
+    }
+
+    async fn audit_trail(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT at, actor_id, action, subject, detail FROM audit_log
+              WHERE ?1 IS NULL OR subject = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )
+        .bind(subject)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    at: r.try_get("at")?,
+                    actor_id: r.try_get("actor_id")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    detail: serde_json::from_str(r.try_get::<&str, _>("detail")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
     async fn user_for_login(&self, username: &str) -> StoreResult<Option<UserAuth>> {
         let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE username = ?"))
             .bind(username)
@@ -263,38 +315,37 @@ impl Store for SqliteStore {
         active: bool,
         audit: &AuditEntry,
     ) -> StoreResult<SetActive> {
-        // BEGIN IMMEDIATE semantics: take the write lock first so two admins deactivating each other
-        // cannot both pass the last-admin check.
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = ?")
-            .bind(id)
+        // The active admins' rows are written first (a no-op), so two admins deactivating each other
+        // at once take turns on any engine (SQLite's write lock, row locks elsewhere), and the
+        // conditional update below counts the admins as the other one left them.
+        sqlx::query("UPDATE users SET active = active WHERE role = 'admin' AND active = 1")
             .execute(&mut *tx)
             .await?;
-        let row = sqlx::query("SELECT role, active FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(SetActive::NoSuchUser);
-        };
-        let role = role_of(row.try_get::<&str, _>("role")?)?;
-        let was_active: bool = row.try_get("active")?;
-        if !active && was_active && role == Role::Admin {
-            let admins: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            if admins <= 1 {
-                return Ok(SetActive::LastAdmin);
-            }
+        let changed = sqlx::query(
+            "UPDATE users SET active = ?1, updated_at = ?2
+              WHERE id = ?3
+                AND (?1 = 1 OR role <> 'admin' OR active = 0
+                     OR (SELECT COUNT(*) FROM users o
+                          WHERE o.role = 'admin' AND o.active = 1 AND o.id <> ?3) > 0)",
+        )
+        .bind(active)
+        .bind(OffsetDateTime::now_utc())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok(if exists.is_some() {
+                SetActive::LastAdmin
+            } else {
+                SetActive::NoSuchUser
+            });
         }
-        sqlx::query("UPDATE users SET active = ?, updated_at = ? WHERE id = ?")
-            .bind(active)
-            .bind(OffsetDateTime::now_utc())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         if !active {
             sqlx::query("DELETE FROM sessions WHERE user_id = ?")
                 .bind(id)
@@ -462,12 +513,10 @@ impl Store for SqliteStore {
             .await?;
         Ok(())
     }
+}
 
-    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        audit_tx(&mut conn, entry).await
-    }
-
+#[async_trait]
+impl SiteStore for SqliteStore {
     async fn list_districts(&self) -> StoreResult<Vec<District>> {
         let rows = sqlx::query("SELECT id, code, name FROM districts ORDER BY code")
             .fetch_all(&self.pool)
@@ -501,7 +550,7 @@ impl Store for SqliteStore {
         .bind(&d.code)
         .bind(&d.name)
         .bind(&d.name_en)
-        .bind(&d.kind)
+        .bind(d.kind.as_str())
         .bind(OffsetDateTime::now_utc())
         .fetch_one(&self.pool)
         .await
@@ -523,7 +572,7 @@ impl Store for SqliteStore {
              RETURNING id",
         )
         .bind(Uuid::now_v7())
-        .bind(&s.kind)
+        .bind(s.kind.as_str())
         .bind(&s.name)
         .bind(&s.address)
         .bind(&s.district_code)
@@ -548,7 +597,7 @@ impl Store for SqliteStore {
             .await?)
     }
 
-    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<(Vec<SiteSummary>, i64)> {
+    async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<Listed<SiteSummary>> {
         let mut where_ = String::from(" WHERE 1=1");
         match f.state {
             SiteState::Active => where_.push_str(" AND s.active = 1"),
@@ -599,7 +648,7 @@ impl Store for SqliteStore {
             .iter()
             .map(site_summary)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok((items, total))
+        Ok(Listed { items, total })
     }
 
     async fn active_sites(&self, kind: Option<SiteKind>, q: &str) -> StoreResult<Vec<SiteSummary>> {
@@ -610,7 +659,7 @@ impl Store for SqliteStore {
             state: SiteState::Active,
             page: 0,
         };
-        Ok(self.list_sites(&filter, 100_000).await?.0)
+        Ok(self.list_sites(&filter, 100_000).await?.items)
     }
 
     async fn active_sites_within(
@@ -715,12 +764,18 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn site_codes(&self) -> StoreResult<HashSet<(String, String)>> {
+    async fn site_codes(&self) -> StoreResult<HashSet<(SiteKind, String)>> {
         let rows = sqlx::query("SELECT kind, external_code FROM sites")
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("kind")?, r.try_get("external_code")?)))
+            .map(|r| {
+                let kind: &str = r.try_get("kind")?;
+                let kind: SiteKind = kind
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("site kind {kind}")))?;
+                Ok((kind, r.try_get("external_code")?))
+            })
             .collect()
     }
 
@@ -782,398 +837,49 @@ impl Store for SqliteStore {
         &self,
         id: Option<Uuid>,
         r: &ResolvedSite,
+        at: OffsetDateTime,
         audit: &AuditEntry,
-    ) -> StoreResult<Option<Uuid>> {
+    ) -> StoreResult<Option<SavedSite>> {
         let s = &r.input;
-        let now = OffsetDateTime::now_utc();
         let mut tx = self.pool.begin().await?;
-        let site_id = match id {
+        let (site_id, moved) = match id {
             Some(id) => {
-                let n = sqlx::query(
-                    "UPDATE sites SET kind = ?, name = ?, address = ?, district_id = ?,
-                        parent_id = (SELECT id FROM sites WHERE kind = 'venue' AND external_code = ?),
-                        lat = ?, lon = ?, geofence_m = ?, contact = ?, credit_code = ?, external_code = ?,
-                        households = ?, annual_water_m3 = ?, unit_type = ?, updated_at = ?,
-                        source_lat = ?, source_lon = ?, source_system = ?
-                     WHERE id = ?",
-                )
-                .bind(s.kind.as_str())
-                .bind(&s.name)
-                .bind(&s.address)
-                .bind(r.district_id)
-                .bind(&s.parent_code)
-                .bind(s.position.lat)
-                .bind(s.position.lon)
-                .bind(s.geofence_m)
-                .bind(&s.contact)
-                .bind(&s.credit_code)
-                .bind(&s.external_code)
-                .bind(s.households)
-                .bind(s.annual_water_m3)
-                .bind(s.unit_type.map(|u| u.as_str()))
-                .bind(now)
-                .bind(s.source_position.lat)
-                .bind(s.source_position.lon)
-                .bind(s.source_system.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
-                .rows_affected();
-                if n == 0 {
+                let before: Option<(f64, f64, i64)> =
+                    sqlx::query_as("SELECT lat, lon, geofence_m FROM sites WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((lat, lon, fence)) = before else {
                     return Ok(None);
-                }
-                id
+                };
+                (
+                    id,
+                    lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m,
+                )
             }
-            None => {
-                let id = Uuid::now_v7();
-                bind_new_site(sqlx::query(insert_site_sql!()), id, r, now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                id
-            }
+            None => (Uuid::now_v7(), false),
         };
+        // One statement for both: the columns are listed once (`insert_site_sql!`, `site_update_set!`),
+        // shared with the import. An edit keeps the site's creation time and active flag.
+        bind_new_site(
+            sqlx::query(concat!(
+                insert_site_sql!(),
+                " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, external_code = excluded.external_code, ",
+                site_update_set!()
+            )),
+            site_id,
+            r,
+            at,
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let mut audit = audit.clone();
         audit.subject = site_id.to_string();
         audit_tx(&mut tx, &audit).await?;
         tx.commit().await?;
-        Ok(Some(site_id))
+        Ok(Some(SavedSite { id: site_id, moved }))
     }
-
-    async fn insert_batch(&self, b: &NewBatch) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO import_batches (id, created_by, created_at, filename, row_count, status, payload)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(b.id)
-        .bind(b.created_by)
-        .bind(OffsetDateTime::now_utc())
-        .bind(&b.filename)
-        .bind(b.row_count)
-        .bind(b.status)
-        .bind(&b.payload)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn batch(&self, id: Uuid) -> StoreResult<Option<BatchRow>> {
-        let r = sqlx::query(
-            "SELECT id, created_by, filename, row_count, status, payload, inserted, updated FROM import_batches WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.map(|r| {
-            Ok(BatchRow {
-                id: r.try_get("id")?,
-                created_by: r.try_get("created_by")?,
-                filename: r.try_get("filename")?,
-                row_count: r.try_get("row_count")?,
-                status: r.try_get("status")?,
-                payload: r.try_get("payload")?,
-                inserted: r.try_get("inserted")?,
-                updated: r.try_get("updated")?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn commit_batch(
-        &self,
-        id: Uuid,
-        rows: &[ResolvedSite],
-        audit: &AuditEntry,
-    ) -> StoreResult<CommitOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // Claim the batch first: the write lock this takes serialises two commits of the same batch.
-        let claimed = sqlx::query("UPDATE import_batches SET status = 'committed', committed_at = ? WHERE id = ? AND status = 'ready'")
-            .bind(OffsetDateTime::now_utc())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if claimed == 0 {
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM import_batches WHERE id = ?")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Ok(if status.as_deref() == Some("committed") {
-                CommitOutcome::AlreadyCommitted
-            } else {
-                CommitOutcome::NotReady
-            });
-        }
-        let now = OffsetDateTime::now_utc();
-        let (mut inserted, mut updated) = (0i64, 0i64);
-        let mut moved = Vec::new();
-        // Venues first, so shops in the same file can point at them.
-        let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
-        ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
-        for r in ordered {
-            let s = &r.input;
-            let before: Option<(Uuid, f64, f64, i64)> = sqlx::query_as(
-                "SELECT id, lat, lon, geofence_m FROM sites WHERE kind = ? AND external_code = ?",
-            )
-            .bind(s.kind.as_str())
-            .bind(&s.external_code)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let existed = i64::from(before.is_some());
-            if let Some((site, lat, lon, fence)) = before {
-                // Only a site that moved or whose geofence changed has photos to flag again.
-                if lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m {
-                    moved.push(site);
-                }
-            }
-            bind_new_site(
-                sqlx::query(concat!(
-                    insert_site_sql!(),
-                    " ON CONFLICT (kind, external_code) DO UPDATE SET
-                    name = excluded.name, address = excluded.address, district_id = excluded.district_id,
-                    parent_id = excluded.parent_id, lat = excluded.lat, lon = excluded.lon,
-                    geofence_m = excluded.geofence_m, contact = excluded.contact, credit_code = excluded.credit_code,
-                    households = excluded.households, annual_water_m3 = excluded.annual_water_m3,
-                    unit_type = excluded.unit_type, updated_at = excluded.updated_at,
-                    source_lat = excluded.source_lat, source_lon = excluded.source_lon,
-                    source_system = excluded.source_system"
-                )),
-                Uuid::now_v7(),
-                r,
-                now,
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            if existed > 0 {
-                updated += 1;
-            } else {
-                inserted += 1;
-            }
-        }
-        sqlx::query("UPDATE import_batches SET inserted = ?, updated = ? WHERE id = ?")
-            .bind(inserted)
-            .bind(updated)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let mut audit = audit.clone();
-        audit.detail = serde_json::json!({ "batch": id.to_string(), "inserted": inserted, "updated": updated });
-        audit_tx(&mut tx, &audit).await?;
-        tx.commit().await?;
-        Ok(CommitOutcome::Committed {
-            inserted,
-            updated,
-            moved,
-        })
-    }
-
-    async fn upsert_inspection(&self, i: &InspectionRow) -> StoreResult<InspectionRow> {
-        sqlx::query(
-            "INSERT INTO inspections (id, kind, site_id, inspector_id, started_at, start_lat, start_lon,
-                                      start_accuracy_m, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(i.id)
-        .bind(&i.kind)
-        .bind(i.site_id)
-        .bind(i.inspector_id)
-        .bind(i.started_at)
-        .bind(i.start.map(|s| s.0))
-        .bind(i.start.map(|s| s.1))
-        .bind(i.start.and_then(|s| s.2))
-        .bind(OffsetDateTime::now_utc())
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        self.inspection(i.id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("inspection vanished".into()))
-    }
-
-    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>> {
-        let r = sqlx::query(
-            "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m
-             FROM inspections WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.map(|r| {
-            let lat: Option<f64> = r.try_get("start_lat")?;
-            let lon: Option<f64> = r.try_get("start_lon")?;
-            let acc: Option<f64> = r.try_get("start_accuracy_m")?;
-            Ok(InspectionRow {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                site_id: r.try_get("site_id")?,
-                inspector_id: r.try_get("inspector_id")?,
-                started_at: r.try_get("started_at")?,
-                start: lat.zip(lon).map(|(a, b)| (a, b, acc)),
-            })
-        })
-        .transpose()
-    }
-
-    async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>> {
-        let r = sqlx::query("SELECT * FROM photos WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        r.as_ref().map(photo_row).transpose()
-    }
-
-    async fn photos_to_reflag(&self, scope: &ReflagScope) -> StoreResult<Vec<ReflagRow>> {
-        let (filter, bind) = match scope {
-            ReflagScope::Site(id) => ("WHERE i.site_id = ?", Some(ReflagBind::Id(*id))),
-            ReflagScope::Picture {
-                sha256,
-                original_sha256,
-            } => (
-                "WHERE p.sha256 IN (?1, ?2) OR p.original_sha256 IN (?1, ?2)",
-                Some(ReflagBind::Pair(
-                    sha256.clone(),
-                    original_sha256.clone().unwrap_or_else(|| sha256.clone()),
-                )),
-            ),
-            ReflagScope::All => ("", None),
-        };
-        let sql = format!(
-            "SELECT p.*, s.lat AS site_lat, s.lon AS site_lon, s.geofence_m AS site_geofence_m,
-                    (SELECT COUNT(DISTINCT q.inspection_id) FROM photos q
-                      WHERE q.inspection_id <> p.inspection_id
-                        AND (q.sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))
-                             OR q.original_sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))))
-                      AS elsewhere
-               FROM photos p
-               JOIN inspections i ON i.id = p.inspection_id
-               LEFT JOIN sites s ON s.id = i.site_id
-             {filter}
-             ORDER BY p.received_at"
-        );
-        let q = sqlx::query(&sql);
-        let q = match bind {
-            Some(ReflagBind::Id(id)) => q.bind(id),
-            Some(ReflagBind::Pair(a, b)) => q.bind(a).bind(b),
-            None => q,
-        };
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                let lat: Option<f64> = r.try_get("site_lat")?;
-                let lon: Option<f64> = r.try_get("site_lon")?;
-                let fence: Option<i64> = r.try_get("site_geofence_m")?;
-                let elsewhere: i64 = r.try_get("elsewhere")?;
-                Ok(ReflagRow {
-                    photo: photo_row(r)?,
-                    site: lat.zip(lon).zip(fence).map(|((a, b), f)| (a, b, f)),
-                    same_hash_elsewhere: u32::try_from(elsewhere).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
-    }
-
-    async fn set_photo_flags(&self, flags: &[(Uuid, serde_json::Value)]) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        for (id, f) in flags {
-            sqlx::query("UPDATE photos SET flags = ? WHERE id = ?")
-                .bind(f.to_string())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn same_hash_elsewhere(
-        &self,
-        sha256: &str,
-        original_sha256: Option<&str>,
-        inspection_id: Uuid,
-    ) -> StoreResult<u32> {
-        let original = original_sha256.unwrap_or(sha256);
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT inspection_id) FROM photos
-              WHERE inspection_id <> ?
-                AND (sha256 IN (?, ?) OR original_sha256 IN (?, ?))",
-        )
-        .bind(inspection_id)
-        .bind(sha256)
-        .bind(original)
-        .bind(sha256)
-        .bind(original)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    async fn insert_photo(&self, p: &PhotoRow) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO photos (id, inspection_id, line_id, sha256, original_sha256, bytes, mime, width, height,
-                                 exif, client_exif, device_lat, device_lon, accuracy_m, captured_at, fix_at,
-                                 received_at, uploaded_by, flags)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(p.id)
-        .bind(p.inspection_id)
-        .bind(p.line_id)
-        .bind(&p.sha256)
-        .bind(&p.original_sha256)
-        .bind(p.bytes)
-        .bind(&p.mime)
-        .bind(p.width)
-        .bind(p.height)
-        .bind(p.exif.to_string())
-        .bind(p.client_exif.to_string())
-        .bind(p.device_lat)
-        .bind(p.device_lon)
-        .bind(p.accuracy_m)
-        .bind(p.captured_at)
-        .bind(p.fix_at)
-        .bind(p.received_at)
-        .bind(p.uploaded_by)
-        .bind(p.flags.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn inspection_photos(
-        &self,
-        inspection_id: Uuid,
-    ) -> StoreResult<Vec<(Uuid, bool, usize)>> {
-        let rows = sqlx::query(
-            "SELECT id, width, flags FROM photos WHERE inspection_id = ? ORDER BY received_at",
-        )
-        .bind(inspection_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let flags: Vec<serde_json::Value> =
-                    serde_json::from_str(r.try_get::<&str, _>("flags")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get::<Option<i64>, _>("width")?.is_some(),
-                    flags.len(),
-                ))
-            })
-            .collect()
-    }
-
-    async fn photo_hashes(&self) -> StoreResult<HashSet<String>> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM photos")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().collect())
-    }
-
     async fn list_stats(&self) -> StoreResult<Vec<YearlyStats>> {
         let rows = sqlx::query("SELECT * FROM yearly_stats ORDER BY year DESC")
             .fetch_all(&self.pool)
@@ -1219,6 +925,370 @@ impl Store for SqliteStore {
         audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ImportStore for SqliteStore {
+    async fn insert_batch(&self, b: &NewBatch, audit: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO import_batches (id, created_by, created_at, filename, row_count, status, payload)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(b.id)
+        .bind(b.created_by)
+        .bind(OffsetDateTime::now_utc())
+        .bind(&b.filename)
+        .bind(b.row_count)
+        .bind(batch_status_str(b.status))
+        .bind(&b.payload)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn batch(&self, id: Uuid) -> StoreResult<Option<BatchRow>> {
+        let r = sqlx::query(
+            "SELECT id, created_by, filename, row_count, status, payload, inserted, updated FROM import_batches WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            Ok(BatchRow {
+                id: r.try_get("id")?,
+                created_by: r.try_get("created_by")?,
+                filename: r.try_get("filename")?,
+                row_count: r.try_get("row_count")?,
+                status: batch_status(r.try_get("status")?)?,
+                payload: r.try_get("payload")?,
+                inserted: r.try_get("inserted")?,
+                updated: r.try_get("updated")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn commit_batch(
+        &self,
+        id: Uuid,
+        rows: &[ResolvedSite],
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<CommitOutcome> {
+        let mut tx = self.pool.begin().await?;
+        // Claim the batch first: the write lock this takes serialises two commits of the same batch.
+        let claimed = sqlx::query("UPDATE import_batches SET status = 'committed', committed_at = ? WHERE id = ? AND status = 'ready'")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM import_batches WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Ok(if status.as_deref() == Some("committed") {
+                CommitOutcome::AlreadyCommitted
+            } else {
+                CommitOutcome::NotReady
+            });
+        }
+        let now = at;
+        let (mut inserted, mut updated) = (0i64, 0i64);
+        let mut moved = Vec::new();
+        // Venues first, so shops in the same file can point at them.
+        let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
+        ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
+        for r in ordered {
+            let s = &r.input;
+            let before: Option<(Uuid, f64, f64, i64)> = sqlx::query_as(
+                "SELECT id, lat, lon, geofence_m FROM sites WHERE kind = ? AND external_code = ?",
+            )
+            .bind(s.kind.as_str())
+            .bind(&s.external_code)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let existed = i64::from(before.is_some());
+            if let Some((site, lat, lon, fence)) = before {
+                // Only a site that moved or whose geofence changed has photos to flag again.
+                if lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m {
+                    moved.push(site);
+                }
+            }
+            bind_new_site(
+                sqlx::query(concat!(
+                    insert_site_sql!(),
+                    " ON CONFLICT (kind, external_code) DO UPDATE SET ",
+                    site_update_set!()
+                )),
+                Uuid::now_v7(),
+                r,
+                now,
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if existed > 0 {
+                updated += 1;
+            } else {
+                inserted += 1;
+            }
+        }
+        sqlx::query("UPDATE import_batches SET inserted = ?, updated = ? WHERE id = ?")
+            .bind(inserted)
+            .bind(updated)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = audit.clone();
+        audit.detail = serde_json::json!({ "batch": id.to_string(), "inserted": inserted, "updated": updated });
+        audit_tx(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(CommitOutcome::Committed {
+            inserted,
+            updated,
+            moved,
+        })
+    }
+}
+
+#[async_trait]
+impl EvidenceStore for SqliteStore {
+    async fn upsert_inspection(
+        &self,
+        i: &InspectionRow,
+        audit: &AuditEntry,
+    ) -> StoreResult<InspectionRow> {
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO inspections (id, kind, site_id, inspector_id, started_at, start_lat, start_lon,
+                                      start_accuracy_m, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(i.id)
+        .bind(i.kind.as_str())
+        .bind(i.site_id)
+        .bind(i.inspector_id)
+        .bind(i.started_at)
+        .bind(i.start.map(|s| s.position.lat))
+        .bind(i.start.map(|s| s.position.lon))
+        .bind(i.start.and_then(|s| s.accuracy_m))
+        .bind(i.started_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        // A retry finds the inspection made the first time: no second audit entry.
+        if created > 0 {
+            audit_tx(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        self.inspection(i.id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("inspection vanished".into()))
+    }
+
+    async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>> {
+        let r = sqlx::query(
+            "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m
+             FROM inspections WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            let lat: Option<f64> = r.try_get("start_lat")?;
+            let lon: Option<f64> = r.try_get("start_lon")?;
+            let acc: Option<f64> = r.try_get("start_accuracy_m")?;
+            let kind: &str = r.try_get("kind")?;
+            Ok(InspectionRow {
+                id: r.try_get("id")?,
+                kind: InspectionKind::parse(kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
+                site_id: r.try_get("site_id")?,
+                inspector_id: r.try_get("inspector_id")?,
+                started_at: r.try_get("started_at")?,
+                start: lat.zip(lon).map(|(a, b)| Fix {
+                    position: LatLon::new(a, b),
+                    accuracy_m: acc,
+                }),
+            })
+        })
+        .transpose()
+    }
+
+    async fn photo(&self, id: Uuid) -> StoreResult<Option<PhotoRow>> {
+        let r = sqlx::query("SELECT * FROM photos WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(photo_row).transpose()
+    }
+
+    async fn reflag_photos(
+        &self,
+        scope: &ReflagScope,
+        compute: &(dyn for<'r> Fn(&'r ReflagRow) -> serde_json::Value + Send + Sync),
+    ) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await?;
+        // The write lock first (SQLite's BEGIN IMMEDIATE): a second re-flag, or the site change
+        // that will call one, waits until this one has written what it computed, and so reads
+        // after it. (A server engine holds the photo rows instead: SELECT ... FOR UPDATE.)
+        sqlx::query("UPDATE photos SET flags = flags WHERE id IS NULL")
+            .execute(&mut *tx)
+            .await?;
+        let (filter, bind) = match scope {
+            ReflagScope::Site(id) => ("WHERE i.site_id = ?", Some(ReflagBind::Id(*id))),
+            ReflagScope::Picture {
+                sha256,
+                original_sha256,
+            } => (
+                "WHERE p.sha256 IN (?1, ?2) OR p.original_sha256 IN (?1, ?2)",
+                Some(ReflagBind::Pair(
+                    sha256.clone(),
+                    original_sha256.clone().unwrap_or_else(|| sha256.clone()),
+                )),
+            ),
+            ReflagScope::All => ("", None),
+        };
+        let sql = format!(
+            "SELECT p.*, s.lat AS site_lat, s.lon AS site_lon, s.geofence_m AS site_geofence_m,
+                    (SELECT COUNT(DISTINCT q.inspection_id) FROM photos q
+                      WHERE q.inspection_id <> p.inspection_id
+                        AND (q.sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))
+                             OR q.original_sha256 IN (p.sha256, COALESCE(p.original_sha256, p.sha256))))
+                      AS elsewhere
+               FROM photos p
+               JOIN inspections i ON i.id = p.inspection_id
+               LEFT JOIN sites s ON s.id = i.site_id
+             {filter}
+             ORDER BY p.received_at"
+        );
+        let q = sqlx::query(&sql);
+        let q = match bind {
+            Some(ReflagBind::Id(id)) => q.bind(id),
+            Some(ReflagBind::Pair(a, b)) => q.bind(a).bind(b),
+            None => q,
+        };
+        let rows = q.fetch_all(&mut *tx).await?;
+        let mut changed = 0;
+        for r in &rows {
+            let lat: Option<f64> = r.try_get("site_lat")?;
+            let lon: Option<f64> = r.try_get("site_lon")?;
+            let fence: Option<i64> = r.try_get("site_geofence_m")?;
+            let elsewhere: i64 = r.try_get("elsewhere")?;
+            let row = ReflagRow {
+                photo: photo_row(r)?,
+                site: lat.zip(lon).zip(fence).map(|((a, b), f)| SiteFence {
+                    position: LatLon::new(a, b),
+                    radius_m: f as f64,
+                }),
+                same_hash_elsewhere: u32::try_from(elsewhere).unwrap_or(u32::MAX),
+            };
+            let now = compute(&row);
+            if now != row.photo.flags {
+                sqlx::query("UPDATE photos SET flags = ? WHERE id = ?")
+                    .bind(now.to_string())
+                    .bind(row.photo.id)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn same_hash_elsewhere(
+        &self,
+        sha256: &str,
+        original_sha256: Option<&str>,
+        inspection_id: Uuid,
+    ) -> StoreResult<u32> {
+        let original = original_sha256.unwrap_or(sha256);
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT inspection_id) FROM photos
+              WHERE inspection_id <> ?
+                AND (sha256 IN (?, ?) OR original_sha256 IN (?, ?))",
+        )
+        .bind(inspection_id)
+        .bind(sha256)
+        .bind(original)
+        .bind(sha256)
+        .bind(original)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn insert_photo(&self, p: &PhotoRow, audit: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO photos (id, inspection_id, line_id, sha256, original_sha256, bytes, mime, width, height,
+                                 exif, client_exif, device_lat, device_lon, accuracy_m, captured_at, fix_at,
+                                 received_at, uploaded_by, flags)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id)
+        .bind(p.inspection_id)
+        .bind(p.line_id)
+        .bind(&p.sha256)
+        .bind(&p.original_sha256)
+        .bind(p.bytes)
+        .bind(&p.mime)
+        .bind(p.width)
+        .bind(p.height)
+        .bind(p.exif.to_string())
+        .bind(p.client_exif.to_string())
+        .bind(p.device_lat)
+        .bind(p.device_lon)
+        .bind(p.accuracy_m)
+        .bind(p.captured_at)
+        .bind(p.fix_at)
+        .bind(p.received_at)
+        .bind(p.uploaded_by)
+        .bind(p.flags.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn inspection_photos(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoBrief>> {
+        let rows = sqlx::query(
+            "SELECT id, width, flags FROM photos WHERE inspection_id = ? ORDER BY received_at",
+        )
+        .bind(inspection_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let flags: Vec<serde_json::Value> =
+                    serde_json::from_str(r.try_get::<&str, _>("flags")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(PhotoBrief {
+                    id: r.try_get("id")?,
+                    preview: r.try_get::<Option<i64>, _>("width")?.is_some(),
+                    flags: flags.len(),
+                })
+            })
+            .collect()
+    }
+
+    async fn photo_hashes(&self) -> StoreResult<HashSet<String>> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM photos")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 }
 
@@ -1296,6 +1366,21 @@ macro_rules! insert_site_sql {
     };
 }
 use insert_site_sql;
+
+/// What an existing site takes from `insert_site_sql!`'s values when it is written again (by the
+/// form or an import): everything but its id, key, creation time and active flag.
+macro_rules! site_update_set {
+    () => {
+        "name = excluded.name, address = excluded.address, district_id = excluded.district_id,
+         parent_id = excluded.parent_id, lat = excluded.lat, lon = excluded.lon,
+         geofence_m = excluded.geofence_m, contact = excluded.contact, credit_code = excluded.credit_code,
+         households = excluded.households, annual_water_m3 = excluded.annual_water_m3,
+         unit_type = excluded.unit_type, updated_at = excluded.updated_at,
+         source_lat = excluded.source_lat, source_lon = excluded.source_lon,
+         source_system = excluded.source_system"
+    };
+}
+use site_update_set;
 
 fn bind_new_site<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,

@@ -3,8 +3,8 @@
 //! import), or the same picture turning up in another inspection.
 
 use super::analyze::ExifFacts;
-use crate::db::{PhotoRow, ReflagScope, Store, StoreResult};
-use jieshui_app::domain::evidence::{flags, Flag, FlagPolicy, PhotoFacts, SiteFence};
+use crate::db::{PhotoRow, ReflagRow, ReflagScope, Store, StoreResult};
+use jieshui_app::domain::evidence::{flags, Flag, FlagPolicy, PhotoFacts};
 use jieshui_app::domain::geo::LatLon;
 
 /// What the flags of a stored photo are computed from.
@@ -27,38 +27,21 @@ pub fn facts_of(p: &PhotoRow, same_hash_elsewhere: u32) -> PhotoFacts {
     }
 }
 
-/// The fence of a site given as (lat, lon, radius in metres).
-pub fn fence(site: Option<(f64, f64, i64)>) -> Option<SiteFence> {
-    site.map(|(lat, lon, r)| SiteFence {
-        position: LatLon::new(lat, lon),
-        radius_m: r as f64,
-    })
-}
-
-/// Computes the flags of every photo in `scope` again and stores those that changed; returns how
+/// Computes the flags of every photo in `scope` again and stores those that changed (in one
+/// transaction with the reading, so two re-flags at once never leave the older result); returns how
 /// many changed.
 pub async fn reflag(
     store: &dyn Store,
     policy: &FlagPolicy,
     scope: &ReflagScope,
 ) -> StoreResult<usize> {
-    let rows = store.photos_to_reflag(scope).await?;
-    let mut changed = Vec::new();
-    for r in rows {
-        let now: Vec<Flag> = flags(
-            &facts_of(&r.photo, r.same_hash_elsewhere),
-            fence(r.site),
-            policy,
-        );
-        let now = serde_json::to_value(&now)
-            .map_err(|e| crate::db::StoreError::Corrupt(e.to_string()))?;
-        if now != r.photo.flags {
-            changed.push((r.photo.id, now));
-        }
+    let compute = |r: &ReflagRow| -> serde_json::Value {
+        let now: Vec<Flag> = flags(&facts_of(&r.photo, r.same_hash_elsewhere), r.site, policy);
+        serde_json::to_value(&now).unwrap_or(serde_json::Value::Null)
+    };
+    let changed = store.reflag_photos(scope, &compute).await?;
+    if changed > 0 {
+        tracing::info!(?scope, photos = changed, "integrity flags recomputed");
     }
-    if !changed.is_empty() {
-        store.set_photo_flags(&changed).await?;
-        tracing::info!(?scope, photos = changed.len(), "integrity flags recomputed");
-    }
-    Ok(changed.len())
+    Ok(changed)
 }

@@ -8,10 +8,11 @@
 // Handlers here answer with a response either way; boxing the error side would buy nothing.
 #![allow(clippy::result_large_err)]
 
-use super::analyze::{analyze, read_exif_block, Analysis, AnalyzeError, ExifFacts, MAX_EXIF_BLOCK};
-use super::reflag::{facts_of, reflag};
+use super::analyze::{ExifFacts, MAX_EXIF_BLOCK};
 use super::store::{ReceiveError, Received};
-use crate::db::{InspectionRow, PhotoRow, ReflagScope, StoreError};
+use crate::db::{InspectionRow, PhotoRow};
+use crate::services::inspections::{self, Refused, StartForm};
+use crate::services::photos::{self, analyze_off_runtime, Stored, UploadFields};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Multipart, Path, State};
@@ -20,12 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
-use jieshui_app::domain::evidence::{flags, SiteFence};
-use jieshui_app::domain::geo::LatLon;
 use jieshui_app::domain::role::Role;
 use jieshui_app::i18n::{Lang, Msg};
 use jieshui_app::model::CurrentUser;
-use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -54,7 +52,7 @@ fn refuse(status: StatusCode, msg: Msg, lang: Lang) -> Response {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
-    internal_json(&incident(e))
+    internal_json(&crate::services::incident(e))
 }
 
 fn internal_json(incident: &str) -> Response {
@@ -76,95 +74,6 @@ fn may_see(user: &CurrentUser, inspection: &InspectionRow) -> bool {
     matches!(user.role, Role::Supervisor | Role::Admin) || inspection.inspector_id == user.id
 }
 
-#[derive(Deserialize)]
-struct StartForm {
-    id: String,
-    site_id: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    lat: String,
-    #[serde(default)]
-    lon: String,
-    #[serde(default)]
-    accuracy_m: String,
-}
-
-fn num(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// Why a start was refused: a status and a message for the user, or an internal failure.
-enum StartRefused {
-    User(StatusCode, Msg),
-    /// Logged under this incident number.
-    Internal(String),
-}
-
-fn incident(e: impl std::fmt::Display) -> String {
-    let incident = Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "evidence request failed");
-    incident
-}
-
-/// Starts (or, for a retry with the same id, finds) an inspection at an open site.
-async fn start(
-    state: &AppState,
-    info: &RequestInfo,
-    f: &StartForm,
-) -> Result<InspectionRow, StartRefused> {
-    use StartRefused::User;
-    let user = info
-        .user
-        .clone()
-        .ok_or(User(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
-    if user.role != Role::Inspector {
-        return Err(User(StatusCode::FORBIDDEN, Msg::Forbidden));
-    }
-    let (Ok(id), Ok(site_id)) = (
-        Uuid::parse_str(f.id.trim()),
-        Uuid::parse_str(f.site_id.trim()),
-    ) else {
-        return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::PhotoBadField));
-    };
-    let internal_err = |e: StoreError| StartRefused::Internal(incident(e));
-    let existing = state.store.inspection(id).await.map_err(internal_err)?;
-    if existing.is_none() {
-        // A closed site takes no new inspections; a retry of one begun before it closed still opens.
-        match state
-            .store
-            .site_detail(site_id)
-            .await
-            .map_err(internal_err)?
-        {
-            Some(site) if site.summary.active => {}
-            Some(_) => return Err(User(StatusCode::CONFLICT, Msg::SiteClosedNoInspection)),
-            None => return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::SiteUnknown)),
-        }
-    }
-    let kind = if f.kind == "audit" {
-        "audit"
-    } else {
-        "market_check"
-    };
-    let start = num(&f.lat)
-        .zip(num(&f.lon))
-        .map(|(a, b)| (a, b, num(&f.accuracy_m)));
-    let row = InspectionRow {
-        id,
-        kind: kind.into(),
-        site_id,
-        inspector_id: user.id,
-        started_at: state.clock.now(),
-        start,
-    };
-    match state.store.upsert_inspection(&row).await {
-        Ok(stored) if stored.inspector_id == user.id && stored.site_id == site_id => Ok(stored),
-        Ok(_) => Err(User(StatusCode::CONFLICT, Msg::PhotoIdTaken)),
-        Err(e) => Err(internal_err(e)),
-    }
-}
-
 /// `POST /api/inspections`: an inspector starts an inspection at a site (idempotent by id). The
 /// market-check and audit issues add the rest of the record.
 async fn start_inspection(
@@ -172,14 +81,14 @@ async fn start_inspection(
     Extension(info): Extension<RequestInfo>,
     Form(f): Form<StartForm>,
 ) -> Response {
-    match start(&state, &info, &f).await {
+    match inspections::start(&state, info.user.as_ref(), &f).await {
         Ok(stored) => (
             StatusCode::CREATED,
             Json(json!({ "id": stored.id, "site_id": stored.site_id })),
         )
             .into_response(),
-        Err(StartRefused::User(status, msg)) => refuse(status, msg, info.lang),
-        Err(StartRefused::Internal(incident)) => internal_json(&incident),
+        Err(Refused::User(status, msg)) => refuse(status, msg, info.lang),
+        Err(Refused::Internal(incident)) => internal_json(&incident),
     }
 }
 
@@ -191,38 +100,20 @@ async fn start_from_form(
     Extension(info): Extension<RequestInfo>,
     Form(f): Form<StartForm>,
 ) -> Response {
-    match start(&state, &info, &f).await {
+    match inspections::start(&state, info.user.as_ref(), &f).await {
         Ok(stored) => {
             axum::response::Redirect::to(&format!("/checks/{}", stored.id)).into_response()
         }
-        Err(StartRefused::User(status, msg)) => crate::pages_util::message_page(
+        Err(Refused::User(status, msg)) => crate::pages_util::message_page(
             info.lang,
             status,
             Msg::CheckNotStarted.text(info.lang),
             msg.text(info.lang),
         ),
-        Err(StartRefused::Internal(incident)) => {
+        Err(Refused::Internal(incident)) => {
             crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &incident)
         }
     }
-}
-
-/// The text fields of an upload.
-#[derive(Default)]
-struct UploadFields {
-    id: Option<String>,
-    inspection_id: Option<String>,
-    line_id: Option<String>,
-    lat: Option<String>,
-    lon: Option<String>,
-    accuracy_m: Option<String>,
-    captured_at: Option<String>,
-    fix_at: Option<String>,
-    client_exif: serde_json::Map<String, serde_json::Value>,
-    /// The original's EXIF block, sent by a phone that downscaled the photo.
-    exif_block: Option<Vec<u8>>,
-    /// The original's SHA-256, computed by a phone that downscaled the photo.
-    original_sha256: Option<String>,
 }
 
 fn photo_json(p: &PhotoRow) -> serde_json::Value {
@@ -353,7 +244,14 @@ async fn upload(
     }
     let result = match failure {
         Some(f) => Err(f),
-        None => ingest(&state, &user, lang, fields, received.as_ref()).await,
+        None => match photos::ingest(&state, &user, fields, received.as_ref()).await {
+            Ok(Stored::Created(row)) => {
+                Ok((StatusCode::CREATED, Json(photo_json(&row))).into_response())
+            }
+            Ok(Stored::Again(row)) => Ok((StatusCode::OK, Json(photo_json(&row))).into_response()),
+            Err(Refused::User(status, msg)) => Err(refuse(status, msg, lang)),
+            Err(Refused::Internal(incident)) => Err(internal_json(&incident)),
+        },
     };
     // Whatever happened, a temp file that was not stored goes with `received` (Received's Drop; a
     // stored one was renamed away).
@@ -379,192 +277,6 @@ async fn read_capped(
         out.extend_from_slice(&chunk);
     }
     Some(out)
-}
-
-async fn ingest(
-    state: &AppState,
-    user: &CurrentUser,
-    lang: Lang,
-    f: UploadFields,
-    received: Option<&Received>,
-) -> Result<Response, Response> {
-    let bad = |m: Msg| refuse(StatusCode::UNPROCESSABLE_ENTITY, m, lang);
-    let id =
-        f.id.as_deref()
-            .and_then(|s| Uuid::parse_str(s.trim()).ok())
-            .ok_or_else(|| bad(Msg::PhotoBadField))?;
-    let inspection_id = f
-        .inspection_id
-        .as_deref()
-        .and_then(|s| Uuid::parse_str(s.trim()).ok())
-        .ok_or_else(|| bad(Msg::PhotoBadField))?;
-    let line_id = match f
-        .line_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => Some(Uuid::parse_str(s).map_err(|_| bad(Msg::PhotoBadField))?),
-        None => None,
-    };
-    let opt_num = |v: &Option<String>| -> Result<Option<f64>, Response> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => num(s).map(Some).ok_or_else(|| bad(Msg::PhotoBadField)),
-            None => Ok(None),
-        }
-    };
-    let (lat, lon, accuracy) = (opt_num(&f.lat)?, opt_num(&f.lon)?, opt_num(&f.accuracy_m)?);
-    let device = lat
-        .zip(lon)
-        .map(|(a, b)| LatLon::new(a, b))
-        .filter(|p| p.is_valid());
-    let time = |v: &Option<String>| -> Result<Option<OffsetDateTime>, Response> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => OffsetDateTime::parse(s, &Rfc3339)
-                .map(Some)
-                .map_err(|_| bad(Msg::PhotoBadField)),
-            None => Ok(None),
-        }
-    };
-    let captured_at = time(&f.captured_at)?;
-    // A fix only means something with the position it dates.
-    let fix_at = time(&f.fix_at)?.filter(|_| device.is_some());
-
-    let original_sha256 = match f
-        .original_sha256
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Some(h.to_ascii_lowercase())
-        }
-        Some(_) => return Err(bad(Msg::PhotoBadField)),
-        None => None,
-    };
-
-    let inspection = match state.store.inspection(inspection_id).await {
-        Ok(Some(i)) => i,
-        Ok(None) => return Err(refuse(StatusCode::NOT_FOUND, Msg::InspectionUnknown, lang)),
-        Err(e) => return Err(internal(e)),
-    };
-    if inspection.inspector_id != user.id {
-        return Err(refuse(StatusCode::FORBIDDEN, Msg::Forbidden, lang));
-    }
-    let received = match received {
-        Some(r) if r.bytes > 0 => r,
-        _ => return Err(bad(Msg::PhotoEmpty)),
-    };
-
-    // A retry of a photo already stored: same bytes → the stored record; other bytes → conflict.
-    match state.store.photo(id).await {
-        // The same id with the same bytes but for another inspection is not a retry of this one.
-        Ok(Some(existing)) if existing.inspection_id != inspection_id => {
-            return Err(refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, lang));
-        }
-        Ok(Some(existing)) if existing.sha256 == received.sha256 => {
-            return Ok((StatusCode::OK, Json(photo_json(&existing))).into_response());
-        }
-        Ok(Some(_)) => return Err(refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, lang)),
-        Ok(None) => {}
-        Err(e) => return Err(internal(e)),
-    }
-
-    let analysis = analyze_off_runtime(state, &received.temp, f.exif_block)
-        .await
-        .map_err(internal)?;
-    let analysis = match analysis {
-        Ok(a) => a,
-        Err(AnalyzeError::NotAnImage) => return Err(bad(Msg::PhotoNotImage)),
-        Err(AnalyzeError::TooLarge(..)) => return Err(bad(Msg::PhotoTooManyPixels)),
-        Err(AnalyzeError::Corrupt(_)) => return Err(bad(Msg::PhotoCorrupt)),
-    };
-
-    let site = state
-        .store
-        .site_detail(inspection.site_id)
-        .await
-        .map_err(internal)?;
-    let elsewhere = state
-        .store
-        .same_hash_elsewhere(&received.sha256, original_sha256.as_deref(), inspection_id)
-        .await
-        .map_err(internal)?;
-    let mut row = PhotoRow {
-        id,
-        inspection_id,
-        line_id,
-        sha256: received.sha256.clone(),
-        // Only a stand-in for a file that is not the original says which original it came from.
-        original_sha256: original_sha256.filter(|h| *h != received.sha256),
-        bytes: received.bytes as i64,
-        mime: analysis.kind.mime().into(),
-        width: analysis.size.map(|s| i64::from(s.0)),
-        height: analysis.size.map(|s| i64::from(s.1)),
-        exif: serde_json::to_value(&analysis.exif).map_err(internal)?,
-        client_exif: serde_json::Value::Object(f.client_exif),
-        device_lat: device.map(|p| p.lat),
-        device_lon: device.map(|p| p.lon),
-        accuracy_m: accuracy,
-        captured_at,
-        fix_at,
-        received_at: state.clock.now(),
-        uploaded_by: user.id,
-        flags: serde_json::Value::Null,
-    };
-    let fence = site.map(|s| SiteFence {
-        position: s.summary.position,
-        radius_m: s.geofence_m as f64,
-    });
-    let flag_list = flags(&facts_of(&row, elsewhere), fence, &state.config.flag_policy);
-    row.flags = serde_json::to_value(&flag_list).map_err(internal)?;
-
-    // The original first (under its hash), then its thumbnails, then the row: a crash in between
-    // leaves at most a file no row names, which the start-up sweep removes.
-    state.photos.commit(received).await.map_err(internal)?;
-    for (edge, jpeg) in &analysis.thumbs {
-        state
-            .photos
-            .put_thumb(&received.sha256, *edge, jpeg, false)
-            .await
-            .map_err(internal)?;
-    }
-    match state.store.insert_photo(&row).await {
-        Ok(()) => {
-            // Counted again now that this copy is stored: another copy arriving at the same moment
-            // was not there at the first count, and neither copy would be flagged.
-            let now_elsewhere = state
-                .store
-                .same_hash_elsewhere(&row.sha256, row.original_sha256.as_deref(), inspection_id)
-                .await
-                .unwrap_or(elsewhere);
-            if now_elsewhere > 0 {
-                // The pictures this one repeats are flagged too, not only the latest copy.
-                let scope = ReflagScope::Picture {
-                    sha256: row.sha256.clone(),
-                    original_sha256: row.original_sha256.clone(),
-                };
-                if let Err(e) = reflag(&*state.store, &state.config.flag_policy, &scope).await {
-                    tracing::error!(error = %e, "flags of the earlier copies not updated");
-                }
-            }
-            if now_elsewhere != elsewhere {
-                if let Ok(Some(fresh)) = state.store.photo(id).await {
-                    row = fresh;
-                }
-            }
-            Ok((StatusCode::CREATED, Json(photo_json(&row))).into_response())
-        }
-        // Two copies of the same upload raced: answer as the retry it is.
-        Err(StoreError::Unique(_)) => match state.store.photo(id).await {
-            Ok(Some(existing)) if existing.sha256 == row.sha256 => {
-                Ok((StatusCode::OK, Json(photo_json(&existing))).into_response())
-            }
-            Ok(_) => Err(refuse(StatusCode::CONFLICT, Msg::PhotoIdTaken, lang)),
-            Err(e) => Err(internal(e)),
-        },
-        Err(e) => Err(internal(e)),
-    }
 }
 
 async fn load(state: &AppState, info: &RequestInfo, id: Uuid) -> Result<PhotoRow, Response> {
@@ -678,38 +390,6 @@ async fn thumb(
         },
         Err(e) => internal(e),
     }
-}
-
-/// `analyze` of the file at `path`, off the async runtime and under the decode semaphore. A
-/// downscaled photo lost its EXIF in the re-encode: the facts the phone read from the original
-/// (`phone_exif`) stand in, marked as such; a file with EXIF of its own keeps its own. The outer
-/// error is the server's (reading, the pool), the inner one the file's.
-async fn analyze_off_runtime(
-    state: &AppState,
-    path: &std::path::Path,
-    phone_exif: Option<Vec<u8>>,
-) -> Result<Result<Analysis, AnalyzeError>, String> {
-    // The permit first: a queue of uploads waits with its files on disk, not in memory.
-    let permit = state
-        .decode_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| e.to_string())?;
-    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
-    let limits = state.config.decode_limits;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let mut a = analyze(&bytes, &limits)?;
-        if a.exif.is_empty() {
-            if let Some(block) = phone_exif {
-                a.exif = read_exif_block(&block);
-            }
-        }
-        Ok(a)
-    })
-    .await
-    .map_err(|e| e.to_string())
 }
 
 /// Thumbnails made again from the stored original, and stored.

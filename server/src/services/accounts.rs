@@ -3,7 +3,7 @@
 use crate::auth::password;
 use crate::auth::routes::{claim_attempt, password_permit, PASSWORD_MAX_BYTES};
 use crate::db::AuditEntry;
-use crate::state::AppState;
+use crate::state::Core;
 use jieshui_app::domain::accounts::check_password;
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::CurrentUser;
@@ -24,9 +24,7 @@ pub enum Refused {
 }
 
 fn internal(e: impl std::fmt::Display) -> Refused {
-    let incident = uuid::Uuid::now_v7().simple().to_string();
-    tracing::error!(%incident, error = %e, "password change failed");
-    Refused::Internal(incident)
+    Refused::Internal(super::incident(e))
 }
 
 /// The signed-in user changes their password: the current one must be right (wrong guesses count
@@ -34,7 +32,7 @@ fn internal(e: impl std::fmt::Display) -> Refused {
 /// rule and be typed twice alike. Every other session of the user ends; `session_hash` (this one)
 /// stays.
 pub async fn change_own_password(
-    state: &AppState,
+    state: &Core,
     user: &CurrentUser,
     session_hash: &str,
     current: &str,

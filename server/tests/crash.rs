@@ -23,7 +23,16 @@ fn free_port() -> u16 {
 
 /// Starts the real binary and returns once it has printed that it is serving.
 fn start(data: &Path, port: u16) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jieshui-server"))
+    start_with(data, port, None)
+}
+
+/// The same, set to stop itself at the named fault point (test builds only).
+fn start_with(data: &Path, port: u16, fault: Option<&str>) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jieshui-server"));
+    if let Some(f) = fault {
+        cmd.env("JIESHUI_FAULT", f);
+    }
+    let mut child = cmd
         .env("JIESHUI_DEMO", "1")
         .env("DEMO_PASSWORD", "crash-test-password")
         .env("JIESHUI_BIND", format!("127.0.0.1:{port}"))
@@ -212,6 +221,95 @@ async fn a_killed_server_leaves_no_row_without_its_file_and_no_stray_file() {
         assert!(rows.contains(&name), "stray file {f:?}");
     }
     assert_eq!(originals.len(), rows.len());
+    server.child.kill().expect("kill");
+    let _ = server.child.wait();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// An inspection by the demo inspector at the first demo shop; returns its id.
+async fn inspection_at_first_shop(port: u16, cookie: &str, pool: &sqlx::SqlitePool) -> String {
+    let site: uuid::Uuid = sqlx::query("SELECT id FROM sites WHERE external_code = 'S001'")
+        .fetch_one(pool)
+        .await
+        .and_then(|r| r.try_get(0))
+        .expect("site");
+    let inspection = uuid::Uuid::now_v7().to_string();
+    let form = format!("id={inspection}&site_id={site}");
+    let head = format!(
+        "POST /api/inspections HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        form.len()
+    );
+    assert_eq!(send(port, head, form.as_bytes()).await.0, 201);
+    inspection
+}
+
+#[tokio::test]
+async fn a_crash_between_the_file_and_its_row_loses_nothing_the_retry_cannot_bring_back() {
+    let data = std::env::temp_dir().join(format!("jieshui-fault-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&data).expect("dir");
+    let port = free_port();
+    // Seed and sign in on a normal start, then start again set to stop at the fault point.
+    let mut server = start(&data, port);
+    let cookie = login(server.port).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}/j.db", data.display()))
+        .await
+        .expect("db");
+    let inspection = inspection_at_first_shop(server.port, &cookie, &pool).await;
+    server.child.kill().expect("kill");
+    server.child.wait().expect("reaped");
+    let mut server = start_with(&data, port, Some("photo_file_stored"));
+
+    let exif = CameraExif {
+        lat: Some(36.4603),
+        lon: Some(115.9706),
+        taken: None,
+        offset: None,
+        orientation: 1,
+        software: None,
+    };
+    let jpeg = camera_jpeg(640, 480, &exif);
+    let photo_id = uuid::Uuid::now_v7().to_string();
+    let (ct, body) = multipart(&photo_id, &inspection, &jpeg);
+    let head = format!(
+        "POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    // The server dies with the file stored and no row written: the phone gets no answer.
+    let (status, _, _) = send(server.port, head.clone(), &body).await;
+    assert_eq!(status, 0, "no answer from a server that stopped");
+    let exit = server.child.wait().expect("reaped");
+    assert!(!exit.success(), "the server stopped at the fault point");
+    let originals = |data: &Path| -> Vec<PathBuf> {
+        files_under(&data.join("photos"))
+            .into_iter()
+            .filter(|p| !p.starts_with(data.join("photos").join("thumbs")))
+            .filter(|p| !p.starts_with(data.join("photos").join("tmp")))
+            .collect()
+    };
+    assert_eq!(
+        originals(&data).len(),
+        1,
+        "the file was stored before the stop"
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM photos")
+        .fetch_one(&pool)
+        .await
+        .expect("db");
+    assert_eq!(rows, 0, "and its row was not");
+
+    // Back up: the sweep removes the file no row names, and the phone's retry stores it whole.
+    let mut server = start(&data, port);
+    assert!(originals(&data).is_empty(), "the stray file was swept");
+    let (status, _, answer) = send(server.port, head, &body).await;
+    assert_eq!(status, 201, "{answer}");
+    let sha: String = sqlx::query_scalar("SELECT sha256 FROM photos WHERE id = ?")
+        .bind(uuid::Uuid::parse_str(&photo_id).expect("uuid"))
+        .fetch_one(&pool)
+        .await
+        .expect("the row is there now");
+    let stored = originals(&data);
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].ends_with(&sha));
     server.child.kill().expect("kill");
     let _ = server.child.wait();
     let _ = std::fs::remove_dir_all(&data);

@@ -764,3 +764,39 @@ async fn today_lists_the_nearest_twenty_with_more_and_they_are_the_true_nearest(
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
     assert_eq!(v.as_array().map(Vec::len), Some(201));
 }
+
+/// Pages are rendered on the server and only islands hydrate: none of them may carry the data it
+/// was rendered from a second time, as resource data for hydration (it once was 12.7 KB of the
+/// registry list's 32 KB).
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn pages_carry_no_resource_data_for_hydration(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let site: uuid::Uuid = sqlx::query_scalar("SELECT id FROM sites WHERE external_code = 'S001'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("a demo shop");
+    let pages = [
+        "/admin/sites".to_string(),
+        format!("/admin/sites/{site}"),
+        format!("/admin/sites/{site}/edit"),
+        "/admin/sites/new".to_string(),
+        "/admin/sites/stats".to_string(),
+        "/admin/users".to_string(),
+    ];
+    for path in &pages {
+        let r = app.get(path, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            !r.body.contains("__RESOLVED_RESOURCES["),
+            "{path} carries resource data"
+        );
+    }
+    // The list still shows the sites it was rendered from.
+    let list = app.get("/admin/sites", Some(&admin)).await;
+    assert!(list.body.contains("S001"), "the demo shop is listed");
+    let inspector = app.login("inspector").await;
+    let today = app.get("/today", Some(&inspector)).await;
+    assert_eq!(today.status, StatusCode::OK);
+    assert!(!today.body.contains("__RESOLVED_RESOURCES["), "today");
+}

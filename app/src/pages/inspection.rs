@@ -30,7 +30,7 @@ pub fn InspectionPage() -> impl IntoView {
         .get("id")
         .unwrap_or_default();
     let path = format!("/checks/{id}");
-    let data = Resource::new(|| (), move |_| get_inspection(id.clone()));
+    let data = AsyncDerived::new(move || get_inspection(id.clone()));
     view! {
         <Layout current=Some(Section::Checks) path=path>
             <Title text=Msg::InspectionTitle.text(lang) />

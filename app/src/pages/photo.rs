@@ -21,7 +21,7 @@ pub fn PhotoPage() -> impl IntoView {
         .get("id")
         .unwrap_or_default();
     let path = format!("/photos/{id}");
-    let photo = Resource::new(|| (), move |_| get_photo(id.clone()));
+    let photo = AsyncDerived::new(move || get_photo(id.clone()));
     let pos = |p: (f64, f64)| format!("{:.6}, {:.6}", p.0, p.1);
     view! {
         <Layout current=None path=path>

@@ -80,19 +80,16 @@ pub fn SitesPage() -> impl IntoView {
     let state = SiteState::parse(&q.get("state").unwrap_or_default());
     let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
     let (t2, k2, d2) = (text.clone(), kind.clone(), district.clone());
-    let sites = Resource::new(
-        || (),
-        move |_| {
-            list_sites(
-                t2.clone(),
-                k2.clone(),
-                d2.clone(),
-                state.as_str().to_string(),
-                page,
-            )
-        },
-    );
-    let districts = Resource::new(|| (), |_| list_districts());
+    let sites = AsyncDerived::new(move || {
+        list_sites(
+            t2.clone(),
+            k2.clone(),
+            d2.clone(),
+            state.as_str().to_string(),
+            page,
+        )
+    });
+    let districts = AsyncDerived::new(|| list_districts());
     let page_link = move |p: u32| {
         format!(
             "/admin/sites?q={}&kind={}&district_id={}&state={}&page={p}",
@@ -245,7 +242,7 @@ pub fn ImportBatchPage() -> impl IntoView {
         .get("id")
         .unwrap_or_default();
     let path = format!("/admin/sites/import/{id}");
-    let batch = Resource::new(|| (), move |_| import_batch(id.clone()));
+    let batch = AsyncDerived::new(move || import_batch(id.clone()));
     view! {
         <Registry path=path title=Msg::ImportTitle>
             <h1>{Msg::ImportTitle.text(lang)}</h1>
@@ -327,7 +324,7 @@ pub fn SiteDetailPage() -> impl IntoView {
     let title_added = q.get("title_added").is_some();
     let saved = q.get("saved").is_some();
     let path = format!("/admin/sites/{id}");
-    let site = Resource::new(|| (), move |_| get_site(id.clone()));
+    let site = AsyncDerived::new(move || get_site(id.clone()));
     view! {
         <Registry path=path title=Msg::SiteDetails>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
@@ -455,7 +452,7 @@ pub fn StatsPage() -> impl IntoView {
     let error = msg_from_query(q.get("error"));
     let field = q.get("field").unwrap_or_default();
     let saved = q.get("saved");
-    let stats = Resource::new(|| (), |_| list_stats());
+    let stats = AsyncDerived::new(|| list_stats());
     let invalid = move |f: &str| (field == f).then_some("true");
     let figure = |v: Option<f64>| v.map(fmt_num).unwrap_or_else(|| "—".into());
     view! {
@@ -571,19 +568,16 @@ pub fn SiteFormPage() -> impl IntoView {
         ),
     };
     let id2 = id.clone();
-    let existing = Resource::new(
-        || (),
-        move |_| {
-            let id = id2.clone();
-            async move {
-                match id {
-                    Some(id) => get_site(id).await.map(Some),
-                    None => Ok(None),
-                }
+    let existing = AsyncDerived::new(move || {
+        let id = id2.clone();
+        async move {
+            match id {
+                Some(id) => get_site(id).await.map(Some),
+                None => Ok(None),
             }
-        },
-    );
-    let districts = Resource::new(|| (), |_| list_districts());
+        }
+    });
+    let districts = AsyncDerived::new(|| list_districts());
     view! {
         <Registry path=path title=title>
             <h1>{title.text(lang)}</h1>

@@ -55,10 +55,9 @@ pub fn TodayPage() -> impl IntoView {
         .ok()
         .filter(|a| a.is_finite() && *a >= 0.0);
     let (la, lo, ki, qq) = (lat.clone(), lon.clone(), kind.clone(), q.clone());
-    let sites = Resource::new(
-        || (),
+    let sites = AsyncDerived::new(
         // One more than shown: whether there is more to show.
-        move |_| {
+        move || {
             nearby_sites(
                 la.clone(),
                 lo.clone(),

@@ -50,8 +50,8 @@ pub fn UsersPage() -> impl IntoView {
         typed("role"),
         typed("district_id"),
     );
-    let users = Resource::new(|| (), |_| list_users());
-    let districts = Resource::new(|| (), |_| list_districts());
+    let users = AsyncDerived::new(|| list_users());
+    let districts = AsyncDerived::new(|| list_districts());
     let result = |which: &str| {
         if form != which {
             return None;

@@ -1,8 +1,8 @@
 //! The HTML document and the route table.
 
+use crate::ctx::page_ctx;
 use crate::domain::role::Section;
-use crate::i18n::{Lang, Msg};
-use crate::model::CurrentUser;
+use crate::i18n::Msg;
 use crate::pages::inspection::InspectionPage;
 use crate::pages::photo::PhotoPage;
 use crate::pages::sites::{
@@ -16,28 +16,6 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
-
-/// What pages need to know about the request; read once per request on the server.
-#[derive(Debug, Clone, Default)]
-pub struct PageCtx {
-    pub user: Option<CurrentUser>,
-    pub lang: Lang,
-}
-
-pub fn page_ctx() -> PageCtx {
-    #[cfg(feature = "ssr")]
-    {
-        let info = crate::api::guard::request_info();
-        PageCtx {
-            user: info.user,
-            lang: info.lang,
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        use_context::<PageCtx>().unwrap_or_default()
-    }
-}
 
 /// Pages that contain islands. Only these load the browser bundle: every other page is complete as
 /// server-rendered HTML, so a phone downloads no JS or WASM for it (see README, "Bundle budget").

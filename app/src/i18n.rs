@@ -354,6 +354,8 @@ messages! {
     UploadedPhoto => "已上传", "Uploaded";
     UploadFailed => "上传失败：", "Upload failed: ";
     RetryingUpload => "网络中断，稍后自动重试…", "Connection lost; retrying shortly…";
+    UploadStalled => "多次重试仍未发出，照片仍保存在本页。", "Still not sent after several tries; the photo is kept on this page.";
+    TapToRetry => "点此重试", "Tap to retry";
     PhotosTitle => "照片", "Photos";
     NoPhotos => "还没有照片。", "No photos yet.";
     StartedAt => "开始时间", "Started";

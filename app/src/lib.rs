@@ -4,11 +4,13 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod ctx;
 pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod pages;
+pub mod util;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -117,7 +117,7 @@ pub fn msg_code(m: Msg) -> String {
         .unwrap_or_default()
 }
 
-pub use jieshui_app::pages::login::urlencode;
+pub use jieshui_app::util::urlencode;
 
 /// A service's refusal as a plain route answers it when there is no form to go back to: 404 bare
 /// (as before the page existed), an internal error as the error page with its incident number, the

@@ -101,3 +101,54 @@ test('a photo taken with no connection uploads by itself, once, when the connect
   await page.reload();
   await expect(page.getByRole('list', { name: '照片' }).getByRole('listitem')).toHaveCount(1);
 });
+
+test('a chosen photo shows at once while the position is still coming, then uploads with it', async ({ page }) => {
+  // The phone takes its time to find a fix (as indoors, up to 15 s): held here until released.
+  await page.addInitScript(() => {
+    const geo = navigator.geolocation;
+    const ask = geo.getCurrentPosition.bind(geo);
+    geo.getCurrentPosition = (ok, err, opts) => {
+      const wait = () => (window.__holdFix ? setTimeout(wait, 100) : ask(ok, err, opts));
+      wait();
+    };
+  });
+  await startCheckAtShop(page);
+  await page.evaluate(() => { window.__holdFix = true; });
+  await page.getByLabel('拍照').setInputFiles([photoTakenAgo('photo-at-shop.jpg').file]);
+  // The photo is on the list with its picture before any position is known.
+  const item = page.locator('.upload-list li');
+  await expect(item.locator('img.upload-thumb')).toBeVisible();
+  await expect(item.getByText('正在定位…')).toBeVisible();
+  await shot(page, 'upload-waiting-for-fix');
+  await expectNoHorizontalScroll(page);
+  await page.evaluate(() => { window.__holdFix = false; });
+  await expect(page.getByRole('link', { name: '已上传' })).toHaveCount(1, { timeout: 20_000 });
+  // It carries the position that came.
+  await page.getByRole('link', { name: '已上传' }).tap();
+  await expect(page.getByRole('term').filter({ hasText: '定位时间' })).toBeVisible();
+});
+
+test('retries stop after a while and the photo waits, kept, for a tap to retry', async ({ page, context }) => {
+  await page.clock.install();
+  await startCheckAtShop(page);
+  await context.setOffline(true);
+  await page.getByLabel('拍照').setInputFiles([photoTakenAgo('photo-at-shop.jpg').file]);
+  await expect(page.getByText('网络中断，稍后自动重试…')).toBeVisible();
+  // Minutes without a connection pass (each retry waits longer, a minute at most).
+  const tap = page.getByRole('button', { name: '点此重试' });
+  for (let i = 0; i < 12 && !(await tap.isVisible()); i++) {
+    await page.clock.fastForward('01:05');
+    await page.waitForTimeout(300);
+  }
+  await expect(tap).toBeVisible();
+  await expect(page.getByText('多次重试仍未发出')).toBeVisible();
+  await shot(page, 'upload-stalled');
+  // Nothing more is tried on its own.
+  await page.clock.fastForward('05:00');
+  await expect(tap).toBeVisible();
+  await context.setOffline(false);
+  await tap.tap();
+  await expect(page.getByRole('link', { name: '已上传' })).toHaveCount(1, { timeout: 20_000 });
+  await page.reload();
+  await expect(page.getByRole('list', { name: '照片' }).getByRole('listitem')).toHaveCount(1);
+});

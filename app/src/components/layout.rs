@@ -2,7 +2,7 @@
 //! sign-out, and the role's navigation, which sits at the bottom on a phone and in the header on a
 //! wide screen. All of it is plain HTML forms and links: it works before (and without) any script.
 
-use crate::app::PageCtx;
+use crate::ctx::PageCtx;
 use crate::domain::role::{Role, Section};
 use crate::i18n::{Lang, Msg};
 use leptos::prelude::*;

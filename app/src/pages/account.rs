@@ -1,11 +1,11 @@
 //! One's own account: change the password (with the current one). Any role. A plain form
 //! (post/redirect/get), so the page needs no script; a success ends every other session.
 
-use crate::app::PageCtx;
 use crate::components::layout::role_name;
+use crate::components::msg_from_query;
 use crate::components::Layout;
+use crate::ctx::PageCtx;
 use crate::i18n::Msg;
-use crate::pages::sites::msg_from_query;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -1,7 +1,7 @@
 //! The 404 page and the "not for your role" view, in the same frame as every other page.
 
-use crate::app::PageCtx;
 use crate::components::Layout;
+use crate::ctx::PageCtx;
 use crate::i18n::Msg;
 use leptos::prelude::*;
 use leptos_meta::Title;

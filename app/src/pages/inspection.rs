@@ -2,12 +2,12 @@
 //! retries by itself after a dropped connection (same id, so never twice), and links to its evidence.
 
 use crate::api::get_inspection;
-use crate::app::PageCtx;
+use crate::components::error_view;
 use crate::components::Layout;
+use crate::ctx::PageCtx;
 use crate::domain::role::Section;
 use crate::i18n::{Lang, Msg};
 use crate::model::evidence::CaptureSettings;
-use crate::pages::sites::error_view;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -80,7 +80,11 @@ pub enum UploadState {
     /// Being downscaled on the phone.
     Preparing,
     Uploading(u8),
+    /// Prepared, waiting for the phone's position (at most the fix's timeout).
+    Locating,
     Retrying,
+    /// Retries stopped after a while; the photo waits for a tap.
+    Stalled,
     Done(String),
     Failed(String),
 }
@@ -90,6 +94,8 @@ pub struct UploadItem {
     /// The photo's id, made on the phone: the list key, and what makes a retry safe.
     pub key: String,
     pub name: String,
+    /// A local picture of the photo (an object URL), shown the moment it is chosen.
+    pub preview: Option<String>,
     pub state: RwSignal<UploadState>,
 }
 
@@ -114,13 +120,27 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
         <ul class="upload-list" aria-live="polite">
             <For each=move || items.get() key=|i| i.key.clone() let:item>
                 <li>
+                    {item.preview.clone().map(|src| view! { <img class="upload-thumb" src=src alt="" /> })}
                     <span class="upload-name">{item.name.clone()}</span>
                     {move || match item.state.get() {
                         UploadState::Preparing => view! { <span class="muted">{Msg::PreparingPhoto.text(lang)}</span> }.into_any(),
                         UploadState::Uploading(p) => view! {
                             <progress max="100" value=p aria-label=Msg::UploadingPhoto.text(lang)></progress>
                         }.into_any(),
+                        UploadState::Locating => view! { <span class="muted">{Msg::Locating.text(lang)}</span> }.into_any(),
                         UploadState::Retrying => view! { <span class="muted">{Msg::RetryingUpload.text(lang)}</span> }.into_any(),
+                        UploadState::Stalled => {
+                            let id = item.key.clone();
+                            view! {
+                                <span class="muted small">{Msg::UploadStalled.text(lang)}</span>
+                                <button type="button" class="btn" on:click=move |_| {
+                                    #[cfg(feature = "hydrate")]
+                                    capture::resume(&id);
+                                    #[cfg(not(feature = "hydrate"))]
+                                    let _ = &id;
+                                }>{Msg::TapToRetry.text(lang)}</button>
+                            }.into_any()
+                        }
                         UploadState::Done(id) => view! {
                             <a href=format!("/photos/{id}")>{Msg::UploadedPhoto.text(lang)}</a>
                         }.into_any(),
@@ -145,9 +165,9 @@ mod capture {
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
-    /// Position of the phone when the photos were taken: (lat, lon, accuracy, when it was measured
-    /// as an RFC 3339 time). A cached fix can be older than the photo; the server keeps both times.
-    type Fix = Option<(f64, f64, f64, String)>;
+    /// Position of the phone when the photos were taken, if it gave one. A cached fix can be older
+    /// than the photo; the server keeps both times.
+    type Fix = Option<crate::components::geo::Position>;
 
     pub fn start(
         ev: leptos::ev::Event,
@@ -169,41 +189,73 @@ mod capture {
             return;
         }
         let captured_at: String = js_sys::Date::new_0().to_iso_string().into();
-        let go = move |fix: Fix| {
-            let jobs: Vec<(web_sys::File, UploadItem)> = files
-                .into_iter()
-                .map(|file| {
-                    let item = UploadItem {
-                        key: new_id(),
-                        name: file.name(),
-                        state: RwSignal::new(UploadState::Preparing),
-                    };
-                    items.update(|v| v.push(item.clone()));
-                    (file, item)
-                })
-                .collect();
-            // One photo is prepared at a time (a 12 MP frame holds ≈ 48 MB while it is drawn); each
-            // starts uploading as soon as it is ready, while the next is being prepared.
-            wasm_bindgen_futures::spawn_local(async move {
-                for (file, item) in jobs {
-                    let p = prepare(&file, settings).await;
-                    send(Upload {
-                        body: p.body,
-                        name: p.name,
-                        exif: p.exif,
-                        original_sha256: p.original_sha256,
-                        id: item.key,
-                        inspection: inspection.clone(),
-                        fix: fix.clone(),
-                        captured_at: captured_at.clone(),
-                        state: item.state,
-                        lang,
-                        attempt: 0,
-                    });
+        // Every photo is on the list at once, with its own picture; the position is asked for at
+        // the same time and joins each photo when it comes (a fix can take 15 s).
+        let jobs: Vec<(web_sys::File, UploadItem)> = files
+            .into_iter()
+            .map(|file| {
+                let item = UploadItem {
+                    key: new_id(),
+                    name: file.name(),
+                    preview: web_sys::Url::create_object_url_with_blob(&file).ok(),
+                    state: RwSignal::new(UploadState::Preparing),
+                };
+                items.update(|v| v.push(item.clone()));
+                (file, item)
+            })
+            .collect();
+        let fix = std::rc::Rc::new(std::cell::RefCell::new(FixState::Asking(Vec::new())));
+        let answer = fix.clone();
+        crate::components::geo::current_position(15_000, 60_000, move |p| {
+            let known = p.ok();
+            let waiting = match answer.replace(FixState::Known(known.clone())) {
+                FixState::Asking(waiting) => waiting,
+                FixState::Known(_) => Vec::new(),
+            };
+            for u in waiting {
+                send(Upload {
+                    fix: known.clone(),
+                    ..u
+                });
+            }
+        });
+        // One photo is prepared at a time (a 12 MP frame holds ≈ 48 MB while it is drawn); each
+        // starts uploading as soon as it is ready and the position is known.
+        wasm_bindgen_futures::spawn_local(async move {
+            for (file, item) in jobs {
+                let p = prepare(&file, settings).await;
+                let u = Upload {
+                    body: p.body,
+                    name: p.name,
+                    exif: p.exif,
+                    original_sha256: p.original_sha256,
+                    id: item.key,
+                    inspection: inspection.clone(),
+                    fix: None,
+                    captured_at: captured_at.clone(),
+                    state: item.state,
+                    lang,
+                    attempt: 0,
+                };
+                let known = match &mut *fix.borrow_mut() {
+                    FixState::Known(known) => Some(known.clone()),
+                    FixState::Asking(waiting) => {
+                        u.state.set(UploadState::Locating);
+                        waiting.push(u.clone());
+                        None
+                    }
+                };
+                if let Some(known) = known {
+                    send(Upload { fix: known, ..u });
                 }
-            });
-        };
-        locate(go);
+            }
+        });
+    }
+
+    /// The position, while it is being asked for (with the photos waiting for it) and once known.
+    enum FixState {
+        Asking(Vec<Upload>),
+        Known(Fix),
     }
 
     /// What to send for one chosen photo.
@@ -327,38 +379,6 @@ mod capture {
         uuid::Uuid::new_v7(ts).to_string()
     }
 
-    fn locate(then: impl FnOnce(Fix) + 'static) {
-        let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
-            then(None);
-            return;
-        };
-        let cell = std::rc::Rc::new(std::cell::RefCell::new(Some(then)));
-        let c2 = cell.clone();
-        let ok = Closure::once_into_js(move |pos: web_sys::Position| {
-            let c = pos.coords();
-            if let Some(f) = cell.borrow_mut().take() {
-                let at: String = js_sys::Date::new(&pos.timestamp().into())
-                    .to_iso_string()
-                    .into();
-                f(Some((c.latitude(), c.longitude(), c.accuracy(), at)));
-            }
-        });
-        let err = Closure::once_into_js(move |_e: web_sys::PositionError| {
-            if let Some(f) = c2.borrow_mut().take() {
-                f(None);
-            }
-        });
-        let opts = web_sys::PositionOptions::new();
-        opts.set_enable_high_accuracy(true);
-        opts.set_timeout(15_000);
-        opts.set_maximum_age(60_000);
-        let _ = geo.get_current_position_with_error_callback_and_options(
-            ok.unchecked_ref(),
-            Some(err.unchecked_ref()),
-            &opts,
-        );
-    }
-
     /// One photo on its way: everything a (re)send needs. The id never changes between attempts.
     #[derive(Clone)]
     struct Upload {
@@ -385,11 +405,11 @@ mod capture {
         };
         let _ = form.append_with_str("id", &u.id);
         let _ = form.append_with_str("inspection_id", &u.inspection);
-        if let Some((lat, lon, acc, at)) = &u.fix {
-            let _ = form.append_with_str("lat", &lat.to_string());
-            let _ = form.append_with_str("lon", &lon.to_string());
-            let _ = form.append_with_str("accuracy_m", &acc.to_string());
-            let _ = form.append_with_str("fix_at", at);
+        if let Some(p) = &u.fix {
+            let _ = form.append_with_str("lat", &p.lat.to_string());
+            let _ = form.append_with_str("lon", &p.lon.to_string());
+            let _ = form.append_with_str("accuracy_m", &p.accuracy_m.to_string());
+            let _ = form.append_with_str("fix_at", &p.at);
         }
         let _ = form.append_with_str("captured_at", &u.captured_at);
         if let Some(exif) = &u.exif {
@@ -403,23 +423,28 @@ mod capture {
             fail(Msg::NetworkError.text(lang).into());
             return;
         }
-        if let Ok(up) = xhr.upload() {
-            let progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
-                move |e: web_sys::ProgressEvent| {
-                    if e.length_computable() && e.total() > 0.0 {
-                        // 99 at most until the server has answered.
-                        state.set(UploadState::Uploading(
-                            ((e.loaded() / e.total()) * 99.0) as u8,
-                        ));
-                    }
-                },
-            );
+        // The progress handler lives as long as this attempt: the end handler drops it, so a photo
+        // retried many times holds one, not one per attempt.
+        let progress =
+            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+                if e.length_computable() && e.total() > 0.0 {
+                    // 99 at most until the server has answered.
+                    state.set(UploadState::Uploading(
+                        ((e.loaded() / e.total()) * 99.0) as u8,
+                    ));
+                }
+            });
+        let upload = xhr.upload().ok();
+        if let Some(up) = &upload {
             up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
-            progress.forget();
         }
         let x2 = xhr.clone();
         let again = u.clone();
         let done = Closure::once_into_js(move || {
+            if let Some(up) = upload {
+                up.set_onprogress(None);
+            }
+            drop(progress);
             let status = x2.status().unwrap_or(0);
             let text = x2.response_text().ok().flatten().unwrap_or_default();
             match status {
@@ -452,9 +477,23 @@ mod capture {
         None
     }
 
+    /// Attempts before the retries stop and the photo waits for a tap (2 + 4 + 8 + 16 + 32 s, then
+    /// a minute each: about four minutes without a connection).
+    const MAX_ATTEMPTS: u32 = 8;
+
+    thread_local! {
+        /// Photos whose retries stopped, by id, until their "tap to retry".
+        static STALLED: std::cell::RefCell<Vec<Upload>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
     /// After a dropped connection: wait (2 s, 4 s, 8 s … up to a minute) and send again with the same
-    /// id, which the server treats as the same photo.
+    /// id, which the server treats as the same photo; after [`MAX_ATTEMPTS`] stop and wait for a tap.
     fn retry(u: Upload) {
+        if u.attempt + 1 >= MAX_ATTEMPTS {
+            u.state.set(UploadState::Stalled);
+            STALLED.with(|s| s.borrow_mut().push(u));
+            return;
+        }
         u.state.set(UploadState::Retrying);
         let delay = (2_000i32 << u.attempt.min(5)).min(60_000);
         let again = Closure::once_into_js(move || {
@@ -469,6 +508,19 @@ mod capture {
                 again.unchecked_ref(),
                 delay,
             );
+        }
+    }
+
+    /// "Tap to retry": the stalled photo goes again, with a fresh round of retries.
+    pub fn resume(id: &str) {
+        let u = STALLED.with(|s| {
+            let mut s = s.borrow_mut();
+            let at = s.iter().position(|u| u.id == id)?;
+            Some(s.swap_remove(at))
+        });
+        if let Some(u) = u {
+            u.state.set(UploadState::Uploading(0));
+            send(Upload { attempt: 0, ..u });
         }
     }
 }

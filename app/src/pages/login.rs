@@ -2,9 +2,10 @@
 //! JavaScript; the server answers with a redirect and, on failure, brings the user back here with a
 //! message that does not say which field was wrong.
 
-use crate::app::PageCtx;
 use crate::components::layout::LangSwitch;
+use crate::ctx::PageCtx;
 use crate::i18n::Msg;
+use crate::util::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -72,31 +73,5 @@ pub fn LoginPage() -> impl IntoView {
                 </form>
             </div>
         </main>
-    }
-}
-
-/// Percent-encodes a query value (enough for paths and simple queries).
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn urlencode_keeps_paths_readable() {
-        assert_eq!(
-            super::urlencode("/admin/users?x=1&y"),
-            "/admin/users%3Fx%3D1%26y"
-        );
-        assert_eq!(super::urlencode("/今日"), "/%E4%BB%8A%E6%97%A5");
     }
 }

@@ -3,12 +3,12 @@
 //! links to the original, which the phone's browser zooms with a pinch.
 
 use crate::api::get_photo;
-use crate::app::PageCtx;
+use crate::components::error_view;
 use crate::components::Layout;
+use crate::ctx::PageCtx;
 use crate::i18n::Msg;
 use crate::model::evidence::flag_text;
-use crate::pages::sites::error_view;
-use crate::pages::today::format_distance;
+use crate::util::format_distance;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,7 +1,7 @@
 //! The sections whose features arrive with later issues: each page says plainly what it will hold.
 
-use crate::app::PageCtx;
 use crate::components::{section_about, section_title, Layout};
+use crate::ctx::PageCtx;
 use crate::domain::role::Section;
 use crate::i18n::Msg;
 use crate::pages::error::ForbiddenView;

@@ -2,28 +2,18 @@
 //! without JavaScript, and load no script at all.
 
 use crate::api::{get_site, import_batch, list_districts, list_sites, list_stats};
-use crate::app::PageCtx;
-use crate::components::Layout;
+use crate::components::{error_view, msg_from_query, Layout};
+use crate::ctx::PageCtx;
 use crate::domain::role::Section;
 use crate::domain::site::{SiteKind, UnitType};
-use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::model::site::{BatchStatus, SiteState, TitleLevel, SITES_PER_PAGE};
 use crate::pages::error::ForbiddenView;
-use crate::pages::login::urlencode;
 use crate::pages::section::may_open;
+use crate::util::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-pub fn error_view(e: AppError, lang: Lang) -> AnyView {
-    view! { <p class="alert alert-error" role="alert">{e.message(lang)}</p> }.into_any()
-}
-
-/// A message key carried in a redirect's query string (e.g. `?error=DateInvalid`).
-pub fn msg_from_query(code: Option<String>) -> Option<Msg> {
-    code.and_then(|c| serde_json::from_value(serde_json::Value::String(c)).ok())
-}
 
 /// The frame of every registry page, with the admin check.
 #[component]
@@ -89,7 +79,7 @@ pub fn SitesPage() -> impl IntoView {
             page,
         )
     });
-    let districts = AsyncDerived::new(|| list_districts());
+    let districts = AsyncDerived::new(list_districts);
     let page_link = move |p: u32| {
         format!(
             "/admin/sites?q={}&kind={}&district_id={}&state={}&page={p}",
@@ -452,7 +442,7 @@ pub fn StatsPage() -> impl IntoView {
     let error = msg_from_query(q.get("error"));
     let field = q.get("field").unwrap_or_default();
     let saved = q.get("saved");
-    let stats = AsyncDerived::new(|| list_stats());
+    let stats = AsyncDerived::new(list_stats);
     let invalid = move |f: &str| (field == f).then_some("true");
     let figure = |v: Option<f64>| v.map(fmt_num).unwrap_or_else(|| "—".into());
     view! {
@@ -577,7 +567,7 @@ pub fn SiteFormPage() -> impl IntoView {
             }
         }
     });
-    let districts = AsyncDerived::new(|| list_districts());
+    let districts = AsyncDerived::new(list_districts);
     view! {
         <Registry path=path title=title>
             <h1>{title.text(lang)}</h1>

@@ -4,28 +4,18 @@
 //! signal, no script) the page still searches by name, and says why it cannot sort by distance.
 
 use crate::api::nearby_sites;
-use crate::app::PageCtx;
+use crate::components::error_view;
 use crate::components::Layout;
+use crate::ctx::PageCtx;
 use crate::domain::role::Section;
 use crate::domain::site::SiteKind;
 use crate::i18n::{Lang, Msg};
 use crate::pages::error::ForbiddenView;
 use crate::pages::section::may_open;
-use crate::pages::sites::error_view;
+use crate::util::format_distance;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-/// "85 米", "1.2 公里".
-pub fn format_distance(m: f64, lang: Lang) -> String {
-    if m < 1000.0 {
-        format!("{:.0} {}", m, Msg::Metres.text(lang))
-    } else if m < 100_000.0 {
-        format!("{:.1} {}", m / 1000.0, Msg::Km.text(lang))
-    } else {
-        format!("{:.0} {}", m / 1000.0, Msg::Km.text(lang))
-    }
-}
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
@@ -38,7 +28,7 @@ pub fn TodayPage() -> impl IntoView {
     // How many to show: the first twenty, then twenty more with each "more".
     let shown = crate::api::nearby_limit(&get("n")).min(crate::api::NEARBY_MAX - 1);
     let more_href = {
-        let enc = crate::pages::login::urlencode;
+        let enc = crate::util::urlencode;
         format!(
             "/today?lat={}&lon={}&acc={}&kind={}&q={}&n={}",
             enc(&lat),
@@ -183,58 +173,22 @@ fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 fn locate_now(status: RwSignal<Option<&'static str>>, lang: Lang, kind: &str, q: &str) {
-    use crate::pages::login::urlencode;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
+    use crate::components::geo::{current_position, NoPosition};
+    use crate::util::urlencode;
 
-    let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
-        status.set(Some(Msg::LocationUnavailable.text(lang)));
-        return;
-    };
     status.set(Some(Msg::Locating.text(lang)));
     let (kind, q) = (urlencode(kind), urlencode(q));
-    let ok = Closure::once_into_js(move |pos: web_sys::Position| {
-        let c = pos.coords();
-        let url = format!(
-            "/today?lat={:.6}&lon={:.6}&acc={:.0}&kind={kind}&q={q}",
-            c.latitude(),
-            c.longitude(),
-            c.accuracy()
-        );
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().assign(&url);
+    current_position(20_000, 30_000, move |answer| match answer {
+        Ok(p) => {
+            let url = format!(
+                "/today?lat={:.6}&lon={:.6}&acc={:.0}&kind={kind}&q={q}",
+                p.lat, p.lon, p.accuracy_m
+            );
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().assign(&url);
+            }
         }
+        Err(NoPosition::Denied) => status.set(Some(Msg::LocationDenied.text(lang))),
+        Err(NoPosition::Unavailable) => status.set(Some(Msg::LocationUnavailable.text(lang))),
     });
-    let err = Closure::once_into_js(move |e: web_sys::PositionError| {
-        status.set(Some(if e.code() == 1 {
-            Msg::LocationDenied.text(lang)
-        } else {
-            Msg::LocationUnavailable.text(lang)
-        }));
-    });
-    let opts = web_sys::PositionOptions::new();
-    opts.set_enable_high_accuracy(true);
-    opts.set_timeout(20_000);
-    opts.set_maximum_age(30_000);
-    let asked = geo.get_current_position_with_error_callback_and_options(
-        ok.unchecked_ref(),
-        Some(err.unchecked_ref()),
-        &opts,
-    );
-    if asked.is_err() {
-        status.set(Some(Msg::LocationUnavailable.text(lang)));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distances_read_naturally() {
-        assert_eq!(format_distance(85.4, Lang::Zh), "85 米");
-        assert_eq!(format_distance(1234.0, Lang::Zh), "1.2 公里");
-        assert_eq!(format_distance(1234.0, Lang::En), "1.2 km");
-        assert_eq!(format_distance(250_000.0, Lang::En), "250 km");
-    }
 }

@@ -3,15 +3,15 @@
 //! stays for the device features only an island can reach (location, camera, offline storage).
 
 use crate::api::{list_districts, list_users};
-use crate::app::PageCtx;
 use crate::components::layout::role_name;
 use crate::components::Layout;
+use crate::components::{error_view, msg_from_query};
+use crate::ctx::PageCtx;
 use crate::domain::role::{Role, Section};
 use crate::i18n::{Lang, Msg};
 use crate::model::UserSummary;
 use crate::pages::error::ForbiddenView;
 use crate::pages::section::may_open;
-use crate::pages::sites::{error_view, msg_from_query};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -50,8 +50,8 @@ pub fn UsersPage() -> impl IntoView {
         typed("role"),
         typed("district_id"),
     );
-    let users = AsyncDerived::new(|| list_users());
-    let districts = AsyncDerived::new(|| list_districts());
+    let users = AsyncDerived::new(list_users);
+    let districts = AsyncDerived::new(list_districts);
     let result = |which: &str| {
         if form != which {
             return None;

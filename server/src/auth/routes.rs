@@ -13,7 +13,7 @@ use jieshui_app::domain::access::safe_next;
 use jieshui_app::domain::accounts::{normalize_username, USERNAME_MAX};
 use jieshui_app::domain::throttle::ThrottlePolicy;
 use jieshui_app::i18n::Lang;
-use jieshui_app::pages::login::urlencode;
+use jieshui_app::util::urlencode;
 use serde::Deserialize;
 use std::net::SocketAddr;
 

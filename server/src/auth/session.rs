@@ -158,7 +158,7 @@ pub async fn session_layer(
         let reason = if had_cookie { "&error=expired" } else { "" };
         let mut resp = Redirect::to(&format!(
             "/login?next={}{reason}",
-            jieshui_app::pages::login::urlencode(&target)
+            jieshui_app::util::urlencode(&target)
         ))
         .into_response();
         if had_cookie {

@@ -280,7 +280,7 @@ pub async fn commit_import(core: &Core, actor: &CurrentUser, id: Uuid) -> Result
     {
         CommitOutcome::Committed { moved, .. } if !moved.is_empty() => {
             let store = core.store.clone();
-            let policy = core.config.flag_policy.clone();
+            let policy = core.config.flag_policy;
             tokio::spawn(async move {
                 for site in moved {
                     let scope = ReflagScope::Site(site);

@@ -19,6 +19,9 @@ pub mod backend;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Readable panics in the console for development builds; the release bundle leaves the hook
+    // (and the panic formatting it pulls in, ≈ 1 KB) out to stay within the phone's budget.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
 }

@@ -298,8 +298,49 @@ pub fn flags(p: &PhotoFacts, site: Option<SiteFence>, policy: &FlagPolicy) -> Ve
     out
 }
 
+/// Lower-case hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// A UUIDv7 in its usual text form, from Unix milliseconds and 16 random bytes (of which 74 bits are
+/// used). Written out here rather than with the uuid crate so the phone's bundle does not carry it.
+pub fn uuid_v7(unix_ms: u64, mut random: [u8; 16]) -> String {
+    random[..6].copy_from_slice(&unix_ms.to_be_bytes()[2..]);
+    random[6] = 0x70 | (random[6] & 0x0f);
+    random[8] = 0x80 | (random[8] & 0x3f);
+    let h = hex(&random);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn phone_made_ids_are_uuid_v7_with_their_time() {
+        let ms = 1_764_382_540_123u64;
+        let id = super::uuid_v7(ms, [0xAB; 16]);
+        let parsed = uuid::Uuid::parse_str(&id).expect("a uuid");
+        assert_eq!(parsed.get_version_num(), 7);
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
+        let (secs, nanos) = parsed.get_timestamp().expect("v7 has a time").to_unix();
+        assert_eq!(secs * 1000 + u64::from(nanos) / 1_000_000, ms);
+        assert_eq!(id, parsed.hyphenated().to_string());
+        assert_eq!(super::hex(&[0, 0x0f, 0xff]), "000fff");
+    }
+
     use super::*;
 
     const SHOP: LatLon = LatLon::new(36.4603, 115.9706);

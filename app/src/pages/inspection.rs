@@ -132,13 +132,12 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
                         UploadState::Stalled => {
                             let id = item.key.clone();
                             view! {
-                                <span class="muted small">{Msg::UploadStalled.text(lang)}</span>
                                 <button type="button" class="btn" on:click=move |_| {
                                     #[cfg(feature = "hydrate")]
                                     capture::resume(&id);
                                     #[cfg(not(feature = "hydrate"))]
                                     let _ = &id;
-                                }>{Msg::TapToRetry.text(lang)}</button>
+                                }>{Msg::UploadStalled.text(lang)} " " {Msg::TapToRetry.text(lang)}</button>
                             }.into_any()
                         }
                         UploadState::Done(id) => view! {
@@ -316,8 +315,9 @@ mod capture {
             .digest_with_str_and_buffer_source("SHA-256", &data)
             .ok()?;
         let digest = JsFuture::from(digest).await.ok()?;
-        let bytes = js_sys::Uint8Array::new(&digest).to_vec();
-        Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Some(crate::domain::evidence::hex(
+            &js_sys::Uint8Array::new(&digest).to_vec(),
+        ))
     }
 
     /// The first bytes of a file, where a JPEG keeps its EXIF (at most 64 KiB after the start).
@@ -370,13 +370,11 @@ mod capture {
 
     /// A UUIDv7 made on the phone, from the browser's clock and random source.
     fn new_id() -> String {
-        let ms = js_sys::Date::now();
-        let ts = uuid::Timestamp::from_unix(
-            uuid::NoContext,
-            (ms / 1000.0) as u64,
-            ((ms % 1000.0) * 1e6) as u32,
-        );
-        uuid::Uuid::new_v7(ts).to_string()
+        let mut random = [0u8; 16];
+        if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
+            let _ = c.get_random_values_with_u8_array(&mut random);
+        }
+        crate::domain::evidence::uuid_v7(js_sys::Date::now() as u64, random)
     }
 
     /// One photo on its way: everything a (re)send needs. The id never changes between attempts.

@@ -9,10 +9,10 @@
 use axum::body::Body;
 use axum::http::{header, Request};
 use http_body_util::BodyExt;
-use jieshui_app::domain::site::SiteKind;
+use jieshui_app::domain::site::{check_site, SiteFields};
 use jieshui_app::model::site::{SiteFilter, SiteState};
 use jieshui_server::config::Config;
-use jieshui_server::db::{SharedStore, SiteRow};
+use jieshui_server::db::{AuditEntry, ResolvedSite, SharedStore};
 use jieshui_server::startup::build_router;
 use jieshui_server::state::AppState;
 use std::time::Instant;
@@ -35,23 +35,36 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         jieshui_server::db::connect(&format!("sqlite://{}/j.db", dir.display())).await?;
     let password = "bench-password-1";
     jieshui_server::seed::seed_demo(&store, password).await?;
+    let districts = store.list_districts().await?;
+    let district_id = districts
+        .iter()
+        .find(|d| d.code == "371502")
+        .map(|d| d.id)
+        .ok_or("no district")?;
+    let mut rows = Vec::with_capacity(SHOPS);
     for i in 0..SHOPS {
-        store
-            .upsert_site(&SiteRow {
-                kind: SiteKind::Shop,
-                name: format!("测试卫浴门店 {i:04}"),
-                address: format!("东昌府区建设路 {i} 号"),
-                district_code: "371502".into(),
-                lat: 36.40 + (i as f64) * 0.0001,
-                lon: 115.95 + (i as f64) * 0.0001,
-                external_code: format!("B{i:05}"),
-                credit_code: String::new(),
-                households: None,
-                annual_water_m3: None,
-                unit_type: None,
-            })
-            .await?;
+        let fields = SiteFields {
+            kind: "shop".into(),
+            external_code: format!("B{i:05}"),
+            name: format!("测试卫浴门店 {i:04}"),
+            address: format!("东昌府区建设路 {i} 号"),
+            district: "371502".into(),
+            lat: format!("{:.6}", 36.40 + (i as f64) * 0.0001),
+            lon: format!("{:.6}", 115.95 + (i as f64) * 0.0001),
+            ..SiteFields::default()
+        };
+        let input = check_site(&fields).map_err(|p| format!("{p:?}"))?;
+        rows.push(ResolvedSite { input, district_id });
     }
+    let audit = AuditEntry {
+        actor_id: None,
+        action: "bench",
+        subject: String::new(),
+        detail: serde_json::json!({}),
+    };
+    store
+        .upsert_sites(&rows, time::OffsetDateTime::now_utc(), &audit)
+        .await?;
     let config = Config {
         data_dir: dir.clone(),
         demo_password: password.into(),

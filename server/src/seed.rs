@@ -3,10 +3,10 @@
 
 use crate::auth::password;
 use crate::db::{
-    AuditEntry, DistrictKind, DistrictRow, NewUserRow, SharedStore, SiteRow, StoreError,
+    AuditEntry, DistrictKind, DistrictRow, NewUserRow, ResolvedSite, SharedStore, StoreError,
 };
 use jieshui_app::domain::role::Role;
-use jieshui_app::domain::site::SiteKind;
+use jieshui_app::domain::site::{check_site, SiteFields, SiteKind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -14,6 +14,9 @@ pub enum SeedError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] password::HashError),
+    /// The demo data itself is wrong (a programming error, caught by the tests).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The urban districts and city-level zones that make up the assessment area (domain.md §1).
@@ -230,23 +233,42 @@ pub async fn seed_demo(store: &SharedStore, demo_password: &str) -> Result<SeedR
             })
             .await?;
     }
+    // The demo sites pass the same checks as a typed or imported row, and are written the same way.
+    let districts = store.list_districts().await?;
+    let mut rows = Vec::with_capacity(SITES.len());
     for s in SITES {
-        store
-            .upsert_site(&SiteRow {
-                kind: s.kind,
-                name: s.name.into(),
-                address: s.address.into(),
-                district_code: s.district.into(),
-                lat: s.lat,
-                lon: s.lon,
-                external_code: s.code.into(),
-                credit_code: String::new(),
-                households: s.households,
-                annual_water_m3: s.water,
-                unit_type: s.unit_type.map(str::to_string),
-            })
-            .await?;
+        let fields = SiteFields {
+            kind: s.kind.as_str().into(),
+            external_code: s.code.into(),
+            name: s.name.into(),
+            address: s.address.into(),
+            district: s.district.into(),
+            lat: s.lat.to_string(),
+            lon: s.lon.to_string(),
+            coord_system: "wgs84".into(),
+            households: s.households.map(|h| h.to_string()).unwrap_or_default(),
+            annual_water_m3: s.water.map(|w| w.to_string()).unwrap_or_default(),
+            unit_type: s.unit_type.unwrap_or_default().into(),
+            ..SiteFields::default()
+        };
+        let input = check_site(&fields)
+            .map_err(|p| SeedError::Invalid(format!("demo site {}: {p:?}", s.code)))?;
+        let district_id = districts
+            .iter()
+            .find(|d| d.code == s.district)
+            .map(|d| d.id)
+            .ok_or_else(|| SeedError::Invalid(format!("demo site {}: district", s.code)))?;
+        rows.push(ResolvedSite { input, district_id });
     }
+    let audit = AuditEntry {
+        actor_id: None,
+        action: "demo_seed_sites",
+        subject: String::new(),
+        detail: serde_json::json!({}),
+    };
+    store
+        .upsert_sites(&rows, time::OffsetDateTime::now_utc(), &audit)
+        .await?;
     let mut report = SeedReport::default();
     for (username, name, role) in DEMO_USERS {
         // Hashing is deliberately slow: only hash when a user is new or its password changed.

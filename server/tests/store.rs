@@ -13,7 +13,7 @@ use jieshui_app::model::site::BatchStatus;
 use jieshui_server::db::{
     sqlite::SqliteStore, AuditEntry, AuditStore, CommitOutcome, DistrictKind, DistrictRow,
     InspectionRow, NewBatch, NewSession, NewUserRow, PhotoRow, ReflagScope, ResolvedSite,
-    SetActive, SharedStore, SiteRow, Store,
+    SetActive, SharedStore, Store,
 };
 use sqlx::SqlitePool;
 use time::{Duration, OffsetDateTime};
@@ -522,22 +522,31 @@ pub async fn two_commits_of_one_batch_write_it_once(store: SharedStore) {
 }
 
 async fn shop(store: &dyn Store, code: &str, lat: f64) -> Uuid {
+    let d = district(store).await;
+    let mut row = shop_row(code, d);
+    row.input.position = LatLon::new(lat, 115.98);
     store
-        .upsert_site(&SiteRow {
-            kind: SiteKind::Shop,
-            name: format!("门店 {code}"),
-            address: "东昌路".into(),
-            district_code: "371502".into(),
-            lat,
-            lon: 115.98,
-            external_code: code.into(),
-            credit_code: String::new(),
-            households: None,
-            annual_water_m3: None,
-            unit_type: None,
-        })
+        .upsert_sites(&[row], OffsetDateTime::now_utc(), &audit("site"))
         .await
-        .expect("site")
+        .expect("site");
+    store
+        .list_sites(
+            &jieshui_app::model::site::SiteFilter {
+                q: code.into(),
+                kind: Some(SiteKind::Shop),
+                district_id: None,
+                state: jieshui_app::model::site::SiteState::All,
+                page: 0,
+            },
+            10,
+        )
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .find(|s| s.external_code == code)
+        .map(|s| s.id)
+        .expect("the shop")
 }
 
 async fn inspection(store: &dyn Store, site: Uuid, inspector: Uuid) -> InspectionRow {

@@ -94,19 +94,13 @@ pub struct DistrictRow {
     pub kind: DistrictKind,
 }
 
-#[derive(Debug, Clone)]
-pub struct SiteRow {
-    pub kind: SiteKind,
-    pub name: String,
-    pub address: String,
-    pub district_code: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub external_code: String,
-    pub credit_code: String,
-    pub households: Option<i64>,
-    pub annual_water_m3: Option<f64>,
-    pub unit_type: Option<String>,
+/// What writing a set of sites did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SitesWritten {
+    pub inserted: i64,
+    pub updated: i64,
+    /// Updated sites whose position or geofence changed.
+    pub moved: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -217,8 +211,14 @@ pub trait SiteStore: Send + Sync + 'static {
     async fn district_exists(&self, id: Uuid) -> StoreResult<bool>;
     /// Inserts or updates by code; returns the district's id.
     async fn upsert_district(&self, d: &DistrictRow) -> StoreResult<Uuid>;
-    /// Inserts or updates by (kind, external code); returns the site's id.
-    async fn upsert_site(&self, s: &SiteRow) -> StoreResult<Uuid>;
+    /// Inserts or updates checked sites by (kind, external code), venues first, in one transaction
+    /// with its audit entry (the demo seed; an import's commit writes the same way).
+    async fn upsert_sites(
+        &self,
+        rows: &[ResolvedSite],
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<SitesWritten>;
     async fn count_sites(&self) -> StoreResult<i64>;
     /// One page of sites (`limit` of them) and how many match in all.
     async fn list_sites(&self, f: &SiteFilter, limit: u32) -> StoreResult<Listed<SiteSummary>>;

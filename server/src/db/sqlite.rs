@@ -558,37 +558,20 @@ impl SiteStore for SqliteStore {
         Ok(id)
     }
 
-    async fn upsert_site(&self, s: &SiteRow) -> StoreResult<Uuid> {
-        let now = OffsetDateTime::now_utc();
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO sites (id, kind, name, address, district_id, lat, lon, external_code, credit_code,
-                                households, annual_water_m3, unit_type, created_at, updated_at)
-             VALUES (?, ?, ?, ?, (SELECT id FROM districts WHERE code = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (kind, external_code) DO UPDATE SET
-                name = excluded.name, address = excluded.address, district_id = excluded.district_id,
-                lat = excluded.lat, lon = excluded.lon, credit_code = excluded.credit_code,
-                households = excluded.households, annual_water_m3 = excluded.annual_water_m3,
-                unit_type = excluded.unit_type, updated_at = excluded.updated_at
-             RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(s.kind.as_str())
-        .bind(&s.name)
-        .bind(&s.address)
-        .bind(&s.district_code)
-        .bind(s.lat)
-        .bind(s.lon)
-        .bind(&s.external_code)
-        .bind(&s.credit_code)
-        .bind(s.households)
-        .bind(s.annual_water_m3)
-        .bind(&s.unit_type)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(id)
+    async fn upsert_sites(
+        &self,
+        rows: &[ResolvedSite],
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<SitesWritten> {
+        let mut tx = self.pool.begin().await?;
+        let written = write_sites(&mut tx, rows, at).await?;
+        let mut audit = audit.clone();
+        audit.detail =
+            serde_json::json!({ "inserted": written.inserted, "updated": written.updated });
+        audit_tx(&mut tx, &audit).await?;
+        tx.commit().await?;
+        Ok(written)
     }
 
     async fn count_sites(&self) -> StoreResult<i64> {
@@ -1000,47 +983,8 @@ impl ImportStore for SqliteStore {
                 CommitOutcome::NotReady
             });
         }
-        let now = at;
-        let (mut inserted, mut updated) = (0i64, 0i64);
-        let mut moved = Vec::new();
-        // Venues first, so shops in the same file can point at them.
-        let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
-        ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
-        for r in ordered {
-            let s = &r.input;
-            let before: Option<(Uuid, f64, f64, i64)> = sqlx::query_as(
-                "SELECT id, lat, lon, geofence_m FROM sites WHERE kind = ? AND external_code = ?",
-            )
-            .bind(s.kind.as_str())
-            .bind(&s.external_code)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let existed = i64::from(before.is_some());
-            if let Some((site, lat, lon, fence)) = before {
-                // Only a site that moved or whose geofence changed has photos to flag again.
-                if lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m {
-                    moved.push(site);
-                }
-            }
-            bind_new_site(
-                sqlx::query(concat!(
-                    insert_site_sql!(),
-                    " ON CONFLICT (kind, external_code) DO UPDATE SET ",
-                    site_update_set!()
-                )),
-                Uuid::now_v7(),
-                r,
-                now,
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            if existed > 0 {
-                updated += 1;
-            } else {
-                inserted += 1;
-            }
-        }
+        let written = write_sites(&mut tx, rows, at).await?;
+        let (inserted, updated, moved) = (written.inserted, written.updated, written.moved);
         sqlx::query("UPDATE import_batches SET inserted = ?, updated = ? WHERE id = ?")
             .bind(inserted)
             .bind(updated)
@@ -1290,6 +1234,61 @@ impl EvidenceStore for SqliteStore {
             .await?;
         Ok(rows.into_iter().collect())
     }
+}
+
+/// Inserts or updates sites by (kind, external code), venues first, in the caller's transaction:
+/// the one writer of site rows for imports and the demo seed (the form's single site shares its
+/// column lists).
+async fn write_sites(
+    tx: &mut sqlx::SqliteConnection,
+    rows: &[ResolvedSite],
+    now: OffsetDateTime,
+) -> StoreResult<SitesWritten> {
+    let (mut inserted, mut updated) = (0i64, 0i64);
+    let mut moved = Vec::new();
+    // Venues first, so shops in the same file can point at them.
+    let mut ordered: Vec<&ResolvedSite> = rows.iter().collect();
+    ordered.sort_by_key(|r| r.input.kind != SiteKind::Venue);
+    for r in ordered {
+        let s = &r.input;
+        let before: Option<(Uuid, f64, f64, i64)> = sqlx::query_as(
+            "SELECT id, lat, lon, geofence_m FROM sites WHERE kind = ? AND external_code = ?",
+        )
+        .bind(s.kind.as_str())
+        .bind(&s.external_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let existed = i64::from(before.is_some());
+        if let Some((site, lat, lon, fence)) = before {
+            // Only a site that moved or whose geofence changed has photos to flag again.
+            if lat != s.position.lat || lon != s.position.lon || fence != s.geofence_m {
+                moved.push(site);
+            }
+        }
+        bind_new_site(
+            sqlx::query(concat!(
+                insert_site_sql!(),
+                " ON CONFLICT (kind, external_code) DO UPDATE SET ",
+                site_update_set!()
+            )),
+            Uuid::now_v7(),
+            r,
+            now,
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if existed > 0 {
+            updated += 1;
+        } else {
+            inserted += 1;
+        }
+    }
+    Ok(SitesWritten {
+        inserted,
+        updated,
+        moved,
+    })
 }
 
 const SITE_COLS: &str =

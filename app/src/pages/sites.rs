@@ -2,7 +2,7 @@
 //! without JavaScript, and load no script at all.
 
 use crate::api::{get_site, import_batch, list_districts, list_sites, list_stats};
-use crate::components::{error_view, msg_from_query, Layout};
+use crate::components::{error_view, msg_from_query, DistrictOptions, Layout};
 use crate::ctx::PageCtx;
 use crate::domain::role::Section;
 use crate::domain::site::{SiteKind, UnitType};
@@ -130,21 +130,7 @@ pub fn SitesPage() -> impl IntoView {
                     <span>{Msg::District.text(lang)}</span>
                     <select name="district_id">
                         <option value="">{Msg::AnyDistrict.text(lang)}</option>
-                        <Suspense>
-                            {
-                                let district_v = district_v.clone();
-                                move || {
-                                    let district_v = district_v.clone();
-                                    Suspend::new(async move {
-                                        districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
-                                            let id = d.id.to_string();
-                                            let sel = id == district_v;
-                                            view! { <option value=id selected=sel>{d.name}</option> }
-                                        }).collect_view())
-                                    })
-                                }
-                            }
-                        </Suspense>
+                        <DistrictOptions districts selected=district_v.clone() />
                     </select>
                 </label>
                 <button type="submit" class="btn btn-primary">{Msg::Filter.text(lang)}</button>
@@ -640,17 +626,7 @@ pub fn SiteFormPage() -> impl IntoView {
                                         <label class="field">
                                             <span>{Msg::District.text(lang)}</span>
                                             <select name="district" aria-invalid=bad("district")>
-                                                <Suspense>
-                                                    {move || {
-                                                        let district_sel = district_sel.clone();
-                                                        Suspend::new(async move {
-                                                            districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
-                                                                let sel = d.id.to_string() == district_sel || d.code == district_sel || d.name == district_sel;
-                                                                view! { <option value=d.code.clone() selected=sel>{d.name}</option> }
-                                                            }).collect_view())
-                                                        })
-                                                    }}
-                                                </Suspense>
+                                                <DistrictOptions districts selected=district_sel.clone() by_code=true />
                                             </select>
                                         </label>
                                         <label class="field">

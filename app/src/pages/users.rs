@@ -5,7 +5,7 @@
 use crate::api::{list_districts, list_users};
 use crate::components::layout::role_name;
 use crate::components::Layout;
-use crate::components::{error_view, msg_from_query};
+use crate::components::{error_view, msg_from_query, DistrictOptions};
 use crate::ctx::PageCtx;
 use crate::domain::role::{Role, Section};
 use crate::i18n::{Lang, Msg};
@@ -108,21 +108,7 @@ pub fn UsersPage() -> impl IntoView {
                                 <span>{Msg::District.text(lang)}</span>
                                 <select name="district_id" aria-invalid=b_district>
                                     <option value="">{Msg::AllDistricts.text(lang)}</option>
-                                    <Suspense>
-                                        {
-                                            let district = district.clone();
-                                            move || {
-                                                let district = district.clone();
-                                                Suspend::new(async move {
-                                                    districts.await.ok().map(move |ds| ds.into_iter().map(|d| {
-                                                        let id = d.id.to_string();
-                                                        let sel = id == district;
-                                                        view! { <option value=id selected=sel>{d.name}</option> }
-                                                    }).collect_view())
-                                                })
-                                            }
-                                        }
-                                    </Suspense>
+                                    <DistrictOptions districts selected=district.clone() />
                                 </select>
                             </label>
                             <label class="field">

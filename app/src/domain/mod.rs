@@ -3,6 +3,7 @@
 pub mod access;
 pub mod accounts;
 pub mod evidence;
+pub mod fixture;
 pub mod geo;
 pub mod inspection;
 pub mod role;

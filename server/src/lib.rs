@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod evidence;
 pub mod limits;
+pub mod market;
 pub mod pages_util;
 pub mod registry;
 pub mod seed;

@@ -8,6 +8,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use jieshui_app::domain::evidence::SiteFence;
+use jieshui_app::domain::fixture::RuleSet;
 use jieshui_app::domain::inspection::{Fix, InspectionKind};
 use jieshui_app::domain::role::Role;
 use jieshui_app::domain::site::SiteKind;
@@ -112,8 +113,21 @@ pub struct AuditEntry {
 }
 
 /// The whole store: every capability. Code that needs only one names that one.
-pub trait Store: UserStore + SiteStore + ImportStore + EvidenceStore + AuditStore {}
-impl<T: UserStore + SiteStore + ImportStore + EvidenceStore + AuditStore> Store for T {}
+pub trait Store:
+    UserStore + SiteStore + ImportStore + EvidenceStore + RuleStore + AuditStore
+{
+}
+impl<T: UserStore + SiteStore + ImportStore + EvidenceStore + RuleStore + AuditStore> Store for T {}
+
+/// The versions of the market-check rules. A version, once written, never changes.
+#[async_trait]
+pub trait RuleStore: Send + Sync + 'static {
+    /// Every version, oldest first.
+    async fn rule_sets(&self) -> StoreResult<Vec<RuleSet>>;
+    /// Writes a new version with its audit entry; `Ok(false)` when its number is taken (nothing
+    /// written), so two admins saving at once, or a seed racing a seed, make one version.
+    async fn insert_rule_set(&self, rules: &RuleSet, audit: &AuditEntry) -> StoreResult<bool>;
+}
 
 /// Accounts, sessions and sign-in throttling.
 #[async_trait]

@@ -118,6 +118,43 @@ const USER_COLS: &str =
     "id, username, display_name, role, district_id, password_hash, active, demo";
 
 #[async_trait]
+impl RuleStore for SqliteStore {
+    async fn rule_sets(&self) -> StoreResult<Vec<RuleSet>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT rules FROM fixture_rules ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    async fn insert_rule_set(&self, rules: &RuleSet, audit: &AuditEntry) -> StoreResult<bool> {
+        let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        let written = sqlx::query(
+            "INSERT INTO fixture_rules (version, effective_from, source, rules, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(i64::from(rules.version))
+        .bind(rules.effective_from.to_string())
+        .bind(&rules.source)
+        .bind(json)
+        .bind(OffsetDateTime::now_utc())
+        .bind(audit.actor_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if written == 0 {
+            return Ok(false);
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+#[async_trait]
 impl AuditStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod inspections;
 pub mod photos;
+pub mod rules;
 pub mod sites;
 pub mod users;
 

@@ -47,6 +47,8 @@ pub trait Backend: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<ImportBatchView, AppError>;
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError>;
+    /// Every version of the market-check rules, and which is in force today.
+    async fn rules(&self) -> Result<crate::model::rules::RulesView, AppError>;
     /// A photo and its facts, for whoever may see its inspection.
     async fn photo_view(
         &self,

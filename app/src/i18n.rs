@@ -127,6 +127,20 @@ messages! {
         "This page will hold water-efficiency grade thresholds, label catalogue dates, audit score sheets and indicator targets, each with an effective date and source.";
     AboutSites => "这里将维护销售网点、门店、小区、单位和企业名录，支持批量导入和年度统计数据。",
         "This page will hold the registry of venues, shops, communities, units and enterprises, with bulk import and yearly statistics.";
+    RulesHelp => "判定市场抽检器具是否节水的规则。每个版本自生效日起适用；已记录的判定保留产生它的版本，新版本不会改变它们。",
+        "The rules that judge whether a fixture on sale is water-saving. Each version applies from its effective day; a recorded verdict keeps the version that produced it, and a new version never changes it.";
+    RulesVersion => "版本", "Version";
+    RulesInForce => "现行", "In force";
+    RulesToday => "今天", "Today";
+    EffectiveFrom => "生效日期", "Effective from";
+    RulesSource => "依据", "Source";
+    WaterSavingGrades => "节水型等级", "Water-saving grades";
+    GradeLimits => "各等级限值", "Limit per grade";
+    NoGradeLimits => "限值未录入：只按标识等级判定。", "No limits entered: judged by the label's grade alone.";
+    LabelFrom => "须加贴标识自", "Label required from";
+    OldStockUntil => "旧库存可售至", "Old stock on sale until";
+    NoLabelDuty => "不在水效标识目录内：按数值判定。", "Not in the label catalogue: judged by its figure.";
+    PhaseOutBeyond => "淘汰限值", "Phased out beyond";
     ComingWith => "该功能随后续版本上线。", "This arrives with a later release.";
     RegisteredSites => "已登记", "Registered";
     // Users admin

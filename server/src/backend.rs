@@ -228,6 +228,27 @@ impl Backend for ServerBackend {
         self.core.store.list_stats().await.map_err(store_err)
     }
 
+    async fn rules(&self) -> Result<jieshui_app::model::rules::RulesView, AppError> {
+        use jieshui_app::domain::fixture::{Day, RuleSet};
+        let mut versions = services::rules::rule_sets(&self.core).await?;
+        let today = self
+            .core
+            .clock
+            .now()
+            .to_offset(self.core.config.utc_offset)
+            .date()
+            .to_string();
+        let in_force = Day::parse(&today)
+            .and_then(|d| RuleSet::in_force(&versions, d))
+            .map(|r| r.version);
+        versions.reverse();
+        Ok(jieshui_app::model::rules::RulesView {
+            versions,
+            in_force,
+            today,
+        })
+    }
+
     async fn photo_view(&self, actor: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         use jieshui_app::domain::role::Role;
         let p = self

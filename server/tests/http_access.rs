@@ -101,6 +101,7 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
             &[Role::Inspector, Role::Supervisor],
         ),
         ("list_stats", vec![], &[Role::Admin, Role::Supervisor]),
+        ("list_rules", vec![], &[Role::Admin]),
         ("whoami", vec![], &Role::ALL),
         ("list_districts", vec![], &Role::ALL),
         ("list_users", vec![], &[Role::Admin]),

@@ -63,6 +63,9 @@ impl Backend for Panicky {
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError> {
         self.0.list_stats().await
     }
+    async fn rules(&self) -> Result<jieshui_app::model::rules::RulesView, AppError> {
+        self.0.rules().await
+    }
     async fn photo_view(&self, a: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         self.0.photo_view(a, id).await
     }

@@ -238,3 +238,51 @@ async fn each_day_is_judged_by_the_rules_in_force_and_the_first_version_is_seede
         .await
         .is_err());
 }
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_rules_page_shows_each_version_and_which_is_in_force(pool: SqlitePool) {
+    let app = app(pool).await;
+    let admin = app.login("admin").await;
+    let r = app.get("/admin/rules", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for text in [
+        "规则与标准",
+        "版本 1",
+        "现行",
+        "坐便器",
+        "GB 25502-2017",
+        "1 ≤ 4 L/次 · 2 ≤ 5 L/次 · 3 ≤ 6.4 L/次",
+        "1 ≥ 65 %，≥ 4000 L",
+        "2025-01-01",
+        "2026-01-01",
+        "不在水效标识目录内",
+        "9 L/次",
+    ] {
+        assert!(r.body.contains(text), "the rules page shows {text}");
+    }
+    // A version that starts later is listed, and is not the one in force (the test clock is 2026-11-29).
+    let mut v2 = RuleSet::seed();
+    v2.version = 2;
+    v2.effective_from = Day(20_270_401);
+    let audit = AuditEntry {
+        actor_id: None,
+        action: "fixture_rules_new",
+        subject: "fixture_rules:2".into(),
+        detail: json!({}),
+    };
+    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    let r = app.get("/admin/rules", Some(&admin)).await;
+    let (v2_at, v1_at) = (
+        r.body.find("版本 2").expect("v2 listed"),
+        r.body.find("版本 1").expect("v1 listed"),
+    );
+    assert!(v2_at < v1_at, "newest first");
+    let tag = r.body.find("现行").expect("one in force");
+    assert!(tag > v1_at, "version 1 is the one in force");
+    assert_eq!(r.body.matches("现行").count(), 1);
+    let inspector = app.login("inspector").await;
+    assert_eq!(
+        app.get("/admin/rules", Some(&inspector)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -201,6 +201,19 @@ pub async fn list_stats() -> Result<Vec<YearlyStats>, AppError> {
     )
 }
 
+/// The versions of the market-check rules. Admin.
+#[server(prefix = "/api", endpoint = "list_rules")]
+pub async fn list_rules() -> Result<crate::model::rules::RulesView, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            guard::backend()?.rules().await
+        }
+        .await,
+    )
+}
+
 /// One photo's facts and integrity flags. Its inspector, supervisors and admins.
 #[server(prefix = "/api", endpoint = "get_photo")]
 pub async fn get_photo(id: String) -> Result<crate::model::evidence::PhotoView, AppError> {

@@ -5,6 +5,7 @@ pub mod error;
 pub mod inspection;
 pub mod login;
 pub mod photo;
+pub mod rules;
 pub mod section;
 pub mod sites;
 pub mod today;

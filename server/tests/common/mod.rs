@@ -240,3 +240,10 @@ pub async fn serve(app: &TestApp) -> (std::net::SocketAddr, tokio::sync::oneshot
     });
     (addr, tx)
 }
+
+/// A test's photo files and other data go with it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state.config.data_dir);
+    }
+}

@@ -328,6 +328,11 @@ messages! {
     PhotoIdTaken => "这个照片编号已用于另一张照片。", "This photo id already belongs to another photo.";
     PhotoBadField => "照片信息有误（编号、位置或时间格式不对）。", "The photo's details are malformed (id, position or time).";
     InspectionUnknown => "找不到这次检查。", "That inspection does not exist.";
+    AlreadySubmitted => "这次检查已提交，不能再修改。", "This check has been submitted and can no longer be changed.";
+    LineIdTaken => "这个产品编号已用于另一次检查。", "This line id already belongs to another check.";
+    NotMarketCheck => "这不是市场抽检记录。", "This is not a market spot check.";
+    OnlyOwnDraft => "只有这次检查的检查员可以修改或提交它。", "Only the inspector of this check may change or submit it.";
+    ShopFrontPhotoNeeded => "请先拍摄店面照片再提交。", "Take a photo of the shop front before submitting.";
     SiteUnknown => "找不到该网点。", "That site does not exist.";
     SiteClosedNoInspection => "该网点已停业，不能再开始新的检查。", "That site is closed: no new inspection can start there.";
     ShowMoreSites => "显示更多网点", "Show more sites";

@@ -60,11 +60,26 @@ impl Default for Limits {
 enum Class {
     /// A file upload: its own size cap, the minimum rate, no fixed time limit.
     Upload { max_bytes: u64, too_large: Msg },
+    /// A market-check draft: a larger cap than other JSON, so that a draft over its bounds (too
+    /// many lines, a note too long) is refused by field, with the request time limit.
+    Draft,
     /// Everything else: the common body cap and the request time limit.
     Bounded,
 }
 
+/// The largest draft body: [`MAX_LINES`](jieshui_app::domain::market::MAX_LINES) full lines fit
+/// several times over, and so do a 10,000-line or a 1 MB-note draft, which are then refused by
+/// field rather than by size.
+pub const DRAFT_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
 fn class(state: &AppState, method: &Method, path: &str) -> Class {
+    if method == Method::PUT
+        && path
+            .strip_prefix("/api/inspections/")
+            .is_some_and(|rest| rest.ends_with("/draft") && rest.matches('/').count() == 1)
+    {
+        return Class::Draft;
+    }
     if method != Method::POST {
         return Class::Bounded;
     }
@@ -102,6 +117,7 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
             max_bytes,
             too_large,
         } => (max_bytes, too_large),
+        Class::Draft => (limits.body_bytes.max(DRAFT_BODY_BYTES), Msg::BodyTooLarge),
         Class::Bounded => (limits.body_bytes, Msg::BodyTooLarge),
     };
     // A declared size is checked before a byte of the body is read.
@@ -120,7 +136,7 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
             start: Instant::now(),
             grace: limits.upload_grace,
         }),
-        Class::Bounded => None,
+        Class::Draft | Class::Bounded => None,
     };
     let req = req.map(|body| {
         Body::new(GuardedBody {
@@ -134,13 +150,15 @@ pub async fn limits_layer(State(state): State<AppState>, req: Request, next: Nex
     });
     let resp = match class {
         Class::Upload { .. } => next.run(req).await,
-        Class::Bounded => match tokio::time::timeout(limits.request, next.run(req)).await {
-            Ok(resp) => resp,
-            Err(_) => {
-                tracing::warn!(%path, limit = ?limits.request, "request took too long; answered 503");
-                return busy(lang, api, limits.retry_after_secs);
+        Class::Draft | Class::Bounded => {
+            match tokio::time::timeout(limits.request, next.run(req)).await {
+                Ok(resp) => resp,
+                Err(_) => {
+                    tracing::warn!(%path, limit = ?limits.request, "request took too long; answered 503");
+                    return busy(lang, api, limits.retry_after_secs);
+                }
             }
-        },
+        }
     };
     match tripped.load(Ordering::Acquire) {
         TRIPPED_NONE => resp,

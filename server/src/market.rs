@@ -1,22 +1,222 @@
-//! The market spot check's JSON routes. `POST /api/verdict` is a public contract (other city systems
+//! The market spot check's JSON routes. `POST /api/verdict` and the inspection routes are public contracts (other city systems
 //! and scripts use it, and so does the phone): its names and shapes stay as the README documents.
 
+use crate::db::MarketRecord;
+use crate::services::market::{self, MarketRefused};
 use crate::services::rules::{judge, line_facts, NotJudged};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Extension, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::fixture::{BadFact, Reason};
+use jieshui_app::domain::market::{suggest_outcome, Outcome};
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::{Lang, Msg};
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/verdict", post(verdict))
+    Router::new()
+        .route("/api/verdict", post(verdict))
+        .route("/api/inspections/{id}", get(get_record))
+        .route(
+            "/api/inspections/{id}/draft",
+            put(put_draft).layer(DefaultBodyLimit::max(
+                crate::limits::DRAFT_BODY_BYTES as usize,
+            )),
+        )
+        .route("/api/inspections/{id}/submit", post(post_submit))
+        .route("/api/brands", get(get_brands))
+}
+
+fn refused(r: MarketRefused, lang: Lang) -> Response {
+    match r {
+        MarketRefused::Field(f) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "field": f.field, "error": said(&f.reason, lang) })),
+        )
+            .into_response(),
+        MarketRefused::User(status, msg) => (
+            status,
+            Json(json!({ "error": msg.text(lang), "code": crate::pages_util::msg_code(msg) })),
+        )
+            .into_response(),
+        MarketRefused::Internal(incident) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": "internal error", "incident": incident })),
+        )
+            .into_response(),
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The record as the JSON contract gives it (`GET /api/inspections/{id}`, and the answer of the
+/// draft and submit routes).
+async fn record_json(
+    state: &AppState,
+    rec: &MarketRecord,
+    lang: Lang,
+) -> Result<Value, MarketRefused> {
+    let internal = |e: crate::db::StoreError| MarketRefused::Internal(crate::services::incident(e));
+    let i = &rec.inspection;
+    let site = state.store.site_detail(i.site_id).await.map_err(internal)?;
+    let inspector = state
+        .store
+        .user_by_id(i.inspector_id)
+        .await
+        .map_err(internal)?;
+    let photos = state
+        .store
+        .inspection_photos(i.id)
+        .await
+        .map_err(internal)?;
+    let lines: Vec<Value> = rec
+        .lines
+        .iter()
+        .map(|l| {
+            let mut v = serde_json::to_value(&l.line).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("verdict".into(), json!(l.judgement.verdict.as_str()));
+                o.insert("reason".into(), json!(said(&l.judgement.reason, lang)));
+                o.insert("rules_version".into(), json!(l.judgement.rules_version));
+            }
+            v
+        })
+        .collect();
+    let suggested = suggest_outcome(rec.lines.iter().map(|l| l.judgement.verdict));
+    Ok(json!({
+        "id": i.id,
+        "kind": i.kind.as_str(),
+        "status": rec.status.as_str(),
+        "site": site.map(|s| json!({
+            "id": s.summary.id,
+            "name": s.summary.name,
+            "code": s.summary.external_code,
+            "kind": s.summary.kind.as_str(),
+            "address": s.summary.address,
+        })),
+        "inspector": {
+            "id": i.inspector_id,
+            "name": inspector.map(|u| u.user.display_name),
+        },
+        "started_at": rfc3339(i.started_at),
+        "visit_date": crate::services::market::visit_day(state, i.started_at).to_string(),
+        "start": i.start.map(|f| json!({
+            "lat": f.position.lat,
+            "lon": f.position.lon,
+            "accuracy_m": f.accuracy_m,
+        })),
+        "updated_at": rec.updated_at.map(rfc3339),
+        "submitted_at": rec.submitted_at.map(rfc3339),
+        "lines": lines,
+        "outcome": rec.outcome.map(Outcome::as_str),
+        "outcome_note": rec.outcome_note,
+        "rectify_by": rec.rectify_by.map(|d| d.to_string()),
+        "suggested_outcome": suggested.as_str(),
+        "photos": photos.iter().map(|p| json!({
+            "id": p.id,
+            "line_id": p.line_id,
+            "flags": p.flags,
+            "url": format!("/photos/{}", p.id),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+async fn answer(state: &AppState, status: StatusCode, rec: &MarketRecord, lang: Lang) -> Response {
+    match record_json(state, rec, lang).await {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(r) => refused(r, lang),
+    }
+}
+
+/// `GET /api/inspections/{id}`: the record with its lines, verdicts, photos and status.
+async fn get_record(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+) -> Response {
+    match market::record(&state, info.user.as_ref(), &id).await {
+        Ok(rec) => answer(&state, StatusCode::OK, &rec, info.lang).await,
+        Err(r) => refused(r, info.lang),
+    }
+}
+
+/// `PUT /api/inspections/{id}/draft` (the inspection's own inspector): the draft, each line judged.
+async fn put_draft(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let value = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => v,
+        Err(_) => {
+            // Who may write is said before what is wrong with the body.
+            if let Err(r) = market::record(&state, info.user.as_ref(), &id).await {
+                return refused(r, info.lang);
+            }
+            Value::Null
+        }
+    };
+    match market::save_draft(&state, info.user.as_ref(), &id, &value).await {
+        Ok(rec) => answer(&state, StatusCode::OK, &rec, info.lang).await,
+        Err(r) => refused(r, info.lang),
+    }
+}
+
+/// `POST /api/inspections/{id}/submit`: 201 when this call submitted it, 200 for a repeat.
+async fn post_submit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+) -> Response {
+    match market::submit(&state, info.user.as_ref(), &id).await {
+        Ok((rec, fresh)) => {
+            let status = if fresh {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            answer(&state, status, &rec, info.lang).await
+        }
+        Err(r) => refused(r, info.lang),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct BrandQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /api/brands?q=`: brands recorded earlier at the city's shops, for the brand field's
+/// suggestions (any signed-in user).
+async fn get_brands(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Query(q): Query<BrandQuery>,
+) -> Response {
+    if info.user.is_none() {
+        return refused(
+            MarketRefused::User(StatusCode::UNAUTHORIZED, Msg::NotSignedIn),
+            info.lang,
+        );
+    }
+    let prefix: String = q.q.trim().chars().take(40).collect();
+    match state.store.brands(&prefix, 10).await {
+        Ok(b) => Json(json!({ "brands": b })).into_response(),
+        Err(e) => refused(
+            MarketRefused::Internal(crate::services::incident(e)),
+            info.lang,
+        ),
+    }
 }
 
 fn said(r: &Reason, lang: Lang) -> &str {

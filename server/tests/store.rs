@@ -4,16 +4,18 @@
 //! re-flags that never write an older computation last. The list at the end runs them on SQLite;
 //! the PostgreSQL store adds its own list over the same functions.
 
+use jieshui_app::domain::fixture::{Judgement, Reason, Verdict};
 use jieshui_app::domain::geo::LatLon;
 use jieshui_app::domain::inspection::{Fix, InspectionKind};
+use jieshui_app::domain::market::{InspectionStatus, Line, Outcome};
 use jieshui_app::domain::role::Role;
 use jieshui_app::domain::site::{check_site, SiteFields, SiteKind};
 use jieshui_app::domain::throttle::FailureRecord;
 use jieshui_app::model::site::BatchStatus;
 use jieshui_server::db::{
     sqlite::SqliteStore, AuditEntry, AuditStore, CommitOutcome, DistrictKind, DistrictRow,
-    InspectionRow, NewBatch, NewSession, NewUserRow, PhotoRow, ReflagScope, ResolvedSite,
-    SetActive, SharedStore, Store,
+    DraftWrite, InspectionRow, NewBatch, NewSession, NewUserRow, PhotoRow, ReflagScope,
+    ResolvedSite, SetActive, SharedStore, Store, StoreError, StoredDraft, StoredLine, SubmitWrite,
 };
 use sqlx::SqlitePool;
 use time::{Duration, OffsetDateTime};
@@ -50,6 +52,7 @@ on_sqlite!(
     inspections_keep_their_kind_and_start_and_a_retry_audits_once,
     photos_are_stored_with_their_audit_entry,
     an_older_reflag_is_never_written_last,
+    a_draft_is_written_once_and_submitted_once,
 );
 
 fn audit(action: &'static str) -> AuditEntry {
@@ -562,6 +565,7 @@ async fn inspection(store: &dyn Store, site: Uuid, inspector: Uuid) -> Inspectio
             position: LatLon::new(36.45, 115.98),
             accuracy_m: Some(12.5),
         }),
+        status: InspectionStatus::Draft,
     };
     store
         .upsert_inspection(&row, &audit("inspection_start"))
@@ -709,4 +713,154 @@ pub async fn an_older_reflag_is_never_written_last(store: SharedStore) {
     handle.join().expect("second re-flag thread");
     let flags = store.photo(p.id).await.expect("db").expect("photo").flags;
     assert_eq!(flags, serde_json::json!([36.50]));
+}
+
+fn stored_line(n: u32, verdict: Verdict) -> StoredLine {
+    StoredLine {
+        line: Line {
+            id: format!("0190f3c2-5e1a-7000-8000-{n:012}"),
+            category: "faucet".into(),
+            brand: "九牧".into(),
+            quantity: n,
+            ..Line::default()
+        },
+        judgement: Judgement {
+            verdict,
+            reason: Reason {
+                zh: "理由".into(),
+                en: "reason".into(),
+            },
+            rules_version: 1,
+        },
+    }
+}
+
+pub async fn a_draft_is_written_once_and_submitted_once(store: SharedStore) {
+    district(&*store).await;
+    let site = shop(&*store, "K1", 36.45).await;
+    let inspector = user(&*store, "li", Role::Inspector).await;
+    store
+        .insert_rule_set(
+            &jieshui_app::domain::fixture::RuleSet::seed(),
+            &audit("rules"),
+        )
+        .await
+        .expect("rules");
+    let i = inspection(&*store, site, inspector).await;
+    let at = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("time");
+    let draft = StoredDraft {
+        lines: vec![
+            stored_line(2, Verdict::WaterSaving),
+            stored_line(1, Verdict::LabelViolation),
+        ],
+        outcome: Some(Outcome::Rectify),
+        outcome_note: "note".into(),
+        rectify_by: jieshui_app::domain::fixture::Day::parse("2026-12-31"),
+        digest: "d1".into(),
+    };
+    let save = |d: StoredDraft| {
+        let store = store.clone();
+        async move {
+            store
+                .save_draft(i.id, &d, at, &audit("draft"))
+                .await
+                .expect("save")
+        }
+    };
+    assert_eq!(save(draft.clone()).await, DraftWrite::Saved);
+    assert_eq!(
+        save(draft.clone()).await,
+        DraftWrite::Unchanged,
+        "the same digest writes nothing"
+    );
+    let rec = store
+        .market_record(i.id)
+        .await
+        .expect("db")
+        .expect("record");
+    assert_eq!(rec.lines, draft.lines, "lines in the inspector's order");
+    assert_eq!(rec.outcome, Some(Outcome::Rectify));
+    assert_eq!(rec.rectify_by, draft.rectify_by);
+    assert_eq!(rec.digest.as_deref(), Some("d1"));
+    assert_eq!(rec.status, InspectionStatus::Draft);
+    let drafts = store.audit_trail(None, 100).await.expect("db");
+    assert_eq!(drafts.iter().filter(|e| e.action == "draft").count(), 1);
+    // Fewer lines replace more.
+    let shorter = StoredDraft {
+        lines: vec![stored_line(1, Verdict::WaterSaving)],
+        digest: "d2".into(),
+        ..draft.clone()
+    };
+    assert_eq!(save(shorter.clone()).await, DraftWrite::Saved);
+    // A line id held by another inspection is refused by name, and nothing of the draft is written.
+    let other = inspection(&*store, site, inspector).await;
+    let taken = store
+        .save_draft(
+            other.id,
+            &StoredDraft {
+                digest: "x".into(),
+                ..shorter.clone()
+            },
+            at,
+            &audit("draft"),
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(StoreError::Unique(ref n)) if n == "inspection_lines_pkey"),
+        "{taken:?}"
+    );
+    let other_rec = store
+        .market_record(other.id)
+        .await
+        .expect("db")
+        .expect("record");
+    assert!(other_rec.lines.is_empty() && other_rec.digest.is_none());
+    // Submitting what was read: a stale digest is told to read again; the right one submits once.
+    let judged = vec![stored_line(1, Verdict::NotWaterSaving)];
+    let stale = store
+        .submit_inspection(i.id, "d1", &judged, at, &audit("submit"))
+        .await
+        .expect("db");
+    assert_eq!(stale, SubmitWrite::DraftChanged);
+    let first = store
+        .submit_inspection(i.id, "d2", &judged, at, &audit("submit"))
+        .await
+        .expect("db");
+    assert_eq!(first, SubmitWrite::Submitted);
+    let twin = store
+        .submit_inspection(i.id, "d2", &judged, at, &audit("submit"))
+        .await
+        .expect("db");
+    assert_eq!(twin, SubmitWrite::AlreadySubmitted);
+    let rec = store
+        .market_record(i.id)
+        .await
+        .expect("db")
+        .expect("record");
+    assert_eq!(rec.status, InspectionStatus::Submitted);
+    assert_eq!(rec.submitted_at, Some(at));
+    assert_eq!(
+        rec.lines, judged,
+        "the verdicts judged at submission are stored"
+    );
+    assert_eq!(
+        store.inspection(i.id).await.expect("db").map(|r| r.status),
+        Some(InspectionStatus::Submitted)
+    );
+    // A submitted record takes no draft.
+    assert_eq!(save(draft).await, DraftWrite::NotDraft);
+    let all = store.audit_trail(None, 100).await.expect("db");
+    assert_eq!(all.iter().filter(|e| e.action == "submit").count(), 1);
+    let listed = store
+        .inspection_list(Some(inspector), None, 10)
+        .await
+        .expect("db");
+    assert_eq!(listed.len(), 2);
+    let mine = listed.iter().find(|l| l.id == i.id).expect("listed");
+    assert_eq!(
+        (mine.lines, mine.violations, mine.status),
+        (1, 1, InspectionStatus::Submitted)
+    );
 }

@@ -128,6 +128,18 @@ impl Verdict {
             Verdict::NeedsReview => "needs_review",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [
+            Verdict::WaterSaving,
+            Verdict::NotWaterSaving,
+            Verdict::LabelViolation,
+            Verdict::PhasedOutViolation,
+            Verdict::NeedsReview,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
 }
 
 /// Why, in plain words, in both languages.

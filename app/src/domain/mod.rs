@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod fixture;
 pub mod geo;
 pub mod inspection;
+pub mod market;
 pub mod role;
 pub mod site;
 pub mod throttle;

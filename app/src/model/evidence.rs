@@ -80,6 +80,9 @@ pub struct PhotoBrief {
     pub id: Uuid,
     pub preview: bool,
     pub flags: usize,
+    /// The product line (or audit item) it shows, if any.
+    #[serde(default)]
+    pub line_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

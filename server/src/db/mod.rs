@@ -8,8 +8,9 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use jieshui_app::domain::evidence::SiteFence;
-use jieshui_app::domain::fixture::RuleSet;
+use jieshui_app::domain::fixture::{Day, Judgement, RuleSet};
 use jieshui_app::domain::inspection::{Fix, InspectionKind};
+use jieshui_app::domain::market::{Draft, InspectionStatus, Line, Outcome};
 use jieshui_app::domain::role::Role;
 use jieshui_app::domain::site::SiteKind;
 use jieshui_app::domain::throttle::FailureRecord;
@@ -114,10 +115,129 @@ pub struct AuditEntry {
 
 /// The whole store: every capability. Code that needs only one names that one.
 pub trait Store:
-    UserStore + SiteStore + ImportStore + EvidenceStore + RuleStore + AuditStore
+    UserStore + SiteStore + ImportStore + EvidenceStore + MarketStore + RuleStore + AuditStore
 {
 }
-impl<T: UserStore + SiteStore + ImportStore + EvidenceStore + RuleStore + AuditStore> Store for T {}
+impl<
+        T: UserStore + SiteStore + ImportStore + EvidenceStore + MarketStore + RuleStore + AuditStore,
+    > Store for T
+{
+}
+
+/// A market check's lines, outcome and submission.
+#[async_trait]
+pub trait MarketStore: Send + Sync + 'static {
+    /// The inspection with its lines (in the inspector's order) and outcome.
+    async fn market_record(&self, id: Uuid) -> StoreResult<Option<MarketRecord>>;
+    /// Replaces a draft's lines and outcome, with its audit entry, in one transaction, only while
+    /// the inspection is a draft. A draft whose digest equals the stored one writes nothing. A line
+    /// id that another inspection holds is `StoreError::Unique("inspection_lines_pkey")`.
+    async fn save_draft(
+        &self,
+        id: Uuid,
+        draft: &StoredDraft,
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<DraftWrite>;
+    /// Submits the draft whose digest is still `digest`, storing each line's verdict as judged at
+    /// submission, with its audit entry, in one transaction: a conditional update, so of several
+    /// submits at once one writes and the others find it submitted.
+    async fn submit_inspection(
+        &self,
+        id: Uuid,
+        digest: &str,
+        lines: &[StoredLine],
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<SubmitWrite>;
+    /// Brands recorded at the city's shops whose name starts with `prefix` (any brand for an empty
+    /// one), the most recorded first.
+    async fn brands(&self, prefix: &str, limit: u32) -> StoreResult<Vec<String>>;
+    /// Inspections of one inspector and/or at one site (`None`: any), newest first, with their line
+    /// and violation counts.
+    async fn inspection_list(
+        &self,
+        inspector: Option<Uuid>,
+        site: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<InspectionListItem>>;
+}
+
+/// One product line as stored: what the inspector recorded and the verdict the server judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLine {
+    pub line: Line,
+    pub judgement: Judgement,
+}
+
+/// A draft ready to store: its lines judged, and a digest of the whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDraft {
+    pub lines: Vec<StoredLine>,
+    pub outcome: Option<Outcome>,
+    pub outcome_note: String,
+    pub rectify_by: Option<Day>,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftWrite {
+    Saved,
+    /// The same draft was already stored: nothing written.
+    Unchanged,
+    /// The inspection is no longer a draft (or does not exist): nothing written.
+    NotDraft,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitWrite {
+    Submitted,
+    /// Already submitted (by this call's twin): nothing written.
+    AlreadySubmitted,
+    /// The draft changed since it was read: read and judge it again.
+    DraftChanged,
+}
+
+/// A market check as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketRecord {
+    pub inspection: InspectionRow,
+    pub status: InspectionStatus,
+    pub lines: Vec<StoredLine>,
+    pub outcome: Option<Outcome>,
+    pub outcome_note: String,
+    pub rectify_by: Option<Day>,
+    pub digest: Option<String>,
+    pub updated_at: Option<OffsetDateTime>,
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+impl MarketRecord {
+    pub fn draft(&self) -> Draft {
+        Draft {
+            lines: self.lines.iter().map(|l| l.line.clone()).collect(),
+            outcome: self.outcome,
+            outcome_note: self.outcome_note.clone(),
+            rectify_by: self.rectify_by,
+        }
+    }
+}
+
+/// One inspection in an inspector's lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionListItem {
+    pub id: Uuid,
+    pub kind: InspectionKind,
+    pub status: InspectionStatus,
+    pub site_id: Uuid,
+    pub site_name: String,
+    pub inspector_id: Uuid,
+    pub started_at: OffsetDateTime,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub lines: i64,
+    /// Lines whose verdict is not water-saving.
+    pub violations: i64,
+}
 
 /// The versions of the market-check rules. A version, once written, never changes.
 #[async_trait]
@@ -422,6 +542,8 @@ pub struct InspectionRow {
     pub started_at: OffsetDateTime,
     /// Where the phone was when the inspection began, if it knew.
     pub start: Option<Fix>,
+    /// A new inspection is a draft; its status changes only through its own store calls.
+    pub status: InspectionStatus,
 }
 
 /// Which photos to compute flags for again.

@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default. WAL journal, foreign keys on, migrations applied at start.
 
 use super::*;
+use jieshui_app::domain::fixture::Verdict;
 use jieshui_app::domain::geo::LatLon;
 use jieshui_app::model::site::{SiteState, TitleLevel};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,6 +27,8 @@ fn map_err(e: sqlx::Error) -> StoreError {
                 "districts_code_key"
             } else if m.contains("photos.id") {
                 "photos_pkey"
+            } else if m.contains("inspection_lines.id") {
+                "inspection_lines_pkey"
             } else if m.contains("sites.") {
                 "sites_external_code_key"
             } else {
@@ -1078,7 +1081,8 @@ impl EvidenceStore for SqliteStore {
 
     async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>> {
         let r = sqlx::query(
-            "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m
+            "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m,
+                    status
              FROM inspections WHERE id = ?",
         )
         .bind(id)
@@ -1089,7 +1093,10 @@ impl EvidenceStore for SqliteStore {
             let lon: Option<f64> = r.try_get("start_lon")?;
             let acc: Option<f64> = r.try_get("start_accuracy_m")?;
             let kind: &str = r.try_get("kind")?;
+            let status: &str = r.try_get("status")?;
             Ok(InspectionRow {
+                status: InspectionStatus::parse(status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
                 id: r.try_get("id")?,
                 kind: InspectionKind::parse(kind)
                     .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
@@ -1246,7 +1253,7 @@ impl EvidenceStore for SqliteStore {
 
     async fn inspection_photos(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoBrief>> {
         let rows = sqlx::query(
-            "SELECT id, width, flags FROM photos WHERE inspection_id = ? ORDER BY received_at",
+            "SELECT id, width, flags, line_id FROM photos WHERE inspection_id = ? ORDER BY received_at",
         )
         .bind(inspection_id)
         .fetch_all(&self.pool)
@@ -1260,6 +1267,7 @@ impl EvidenceStore for SqliteStore {
                     id: r.try_get("id")?,
                     preview: r.try_get::<Option<i64>, _>("width")?.is_some(),
                     flags: flags.len(),
+                    line_id: r.try_get("line_id")?,
                 })
             })
             .collect()
@@ -1445,4 +1453,279 @@ fn bind_new_site<'q>(
         .bind(s.source_position.lat)
         .bind(s.source_position.lon)
         .bind(s.source_system.as_str())
+}
+
+fn day_col(s: Option<String>) -> StoreResult<Option<Day>> {
+    s.map(|s| Day::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("day {s}"))))
+        .transpose()
+}
+
+fn stored_line(r: &sqlx::sqlite::SqliteRow) -> StoreResult<StoredLine> {
+    let id: Uuid = r.try_get("id")?;
+    let grade: Option<i64> = r.try_get("grade")?;
+    let verdict: &str = r.try_get("verdict")?;
+    let quantity: i64 = r.try_get("quantity")?;
+    let rules_version: i64 = r.try_get("rules_version")?;
+    Ok(StoredLine {
+        line: Line {
+            id: id.to_string(),
+            category: r.try_get("category")?,
+            brand: r.try_get("brand")?,
+            model: r.try_get("model")?,
+            manufacturer: r.try_get("manufacturer")?,
+            label_present: r.try_get("label_present")?,
+            grade: grade.and_then(|g| u8::try_from(g).ok()),
+            figure: r.try_get("figure")?,
+            figure2: r.try_get("figure2")?,
+            quantity: u32::try_from(quantity).unwrap_or(0),
+            phased_out: r.try_get("phased_out")?,
+            filing_no: r.try_get("filing_no")?,
+            note: r.try_get("note")?,
+            edited_at: r.try_get("edited_at")?,
+        },
+        judgement: Judgement {
+            verdict: Verdict::parse(verdict)
+                .ok_or_else(|| StoreError::Corrupt(format!("verdict {verdict}")))?,
+            reason: jieshui_app::domain::fixture::Reason {
+                zh: r.try_get("reason_zh")?,
+                en: r.try_get("reason_en")?,
+            },
+            rules_version: u32::try_from(rules_version).unwrap_or(0),
+        },
+    })
+}
+
+#[async_trait]
+impl MarketStore for SqliteStore {
+    async fn market_record(&self, id: Uuid) -> StoreResult<Option<MarketRecord>> {
+        let Some(inspection) = self.inspection(id).await? else {
+            return Ok(None);
+        };
+        let r = sqlx::query(
+            "SELECT status, outcome, outcome_note, rectify_by, draft_digest, updated_at, submitted_at
+             FROM inspections WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let status: &str = r.try_get("status")?;
+        let outcome: Option<String> = r.try_get("outcome")?;
+        let lines =
+            sqlx::query("SELECT * FROM inspection_lines WHERE inspection_id = ? ORDER BY position")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(stored_line)
+                .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Some(MarketRecord {
+            inspection,
+            status: InspectionStatus::parse(status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            lines,
+            outcome: outcome
+                .map(|o| {
+                    Outcome::parse(&o).ok_or_else(|| StoreError::Corrupt(format!("outcome {o}")))
+                })
+                .transpose()?,
+            outcome_note: r.try_get("outcome_note")?,
+            rectify_by: day_col(r.try_get("rectify_by")?)?,
+            digest: r.try_get("draft_digest")?,
+            updated_at: r.try_get("updated_at")?,
+            submitted_at: r.try_get("submitted_at")?,
+        }))
+    }
+
+    async fn save_draft(
+        &self,
+        id: Uuid,
+        d: &StoredDraft,
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<DraftWrite> {
+        let mut tx = self.pool.begin().await?;
+        // The write lock first (a no-op update): a concurrent save or submit waits, then reads
+        // what this one wrote.
+        let found = sqlx::query("UPDATE inspections SET status = status WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if found == 0 {
+            return Ok(DraftWrite::NotDraft);
+        }
+        let (status, digest): (String, Option<String>) =
+            sqlx::query_as("SELECT status, draft_digest FROM inspections WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if status != InspectionStatus::Draft.as_str() {
+            return Ok(DraftWrite::NotDraft);
+        }
+        if digest.as_deref() == Some(d.digest.as_str()) {
+            return Ok(DraftWrite::Unchanged);
+        }
+        sqlx::query("DELETE FROM inspection_lines WHERE inspection_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (position, l) in d.lines.iter().enumerate() {
+            let line_id = Uuid::parse_str(&l.line.id)
+                .map_err(|_| StoreError::Corrupt(format!("line id {}", l.line.id)))?;
+            sqlx::query(
+                "INSERT INTO inspection_lines (id, inspection_id, position, category, brand, model,
+                    manufacturer, label_present, grade, figure, figure2, quantity, phased_out,
+                    filing_no, note, edited_at, verdict, reason_zh, reason_en, rules_version)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(line_id)
+            .bind(id)
+            .bind(position as i64)
+            .bind(&l.line.category)
+            .bind(&l.line.brand)
+            .bind(&l.line.model)
+            .bind(&l.line.manufacturer)
+            .bind(l.line.label_present)
+            .bind(l.line.grade.map(i64::from))
+            .bind(l.line.figure)
+            .bind(l.line.figure2)
+            .bind(i64::from(l.line.quantity))
+            .bind(l.line.phased_out)
+            .bind(&l.line.filing_no)
+            .bind(&l.line.note)
+            .bind(l.line.edited_at)
+            .bind(l.judgement.verdict.as_str())
+            .bind(&l.judgement.reason.zh)
+            .bind(&l.judgement.reason.en)
+            .bind(i64::from(l.judgement.rules_version))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        sqlx::query(
+            "UPDATE inspections SET outcome = ?, outcome_note = ?, rectify_by = ?, draft_digest = ?,
+                updated_at = ? WHERE id = ?",
+        )
+        .bind(d.outcome.map(Outcome::as_str))
+        .bind(&d.outcome_note)
+        .bind(d.rectify_by.map(|d| d.to_string()))
+        .bind(&d.digest)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(DraftWrite::Saved)
+    }
+
+    async fn submit_inspection(
+        &self,
+        id: Uuid,
+        digest: &str,
+        lines: &[StoredLine],
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<SubmitWrite> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE inspections SET status = 'submitted', submitted_at = ?, updated_at = ?
+              WHERE id = ? AND status = 'draft' AND draft_digest IS ?",
+        )
+        .bind(at)
+        .bind(at)
+        .bind(id)
+        .bind(digest)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM inspections WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Ok(match status.as_deref() {
+                Some("draft") => SubmitWrite::DraftChanged,
+                _ => SubmitWrite::AlreadySubmitted,
+            });
+        }
+        for l in lines {
+            let line_id = Uuid::parse_str(&l.line.id)
+                .map_err(|_| StoreError::Corrupt(format!("line id {}", l.line.id)))?;
+            sqlx::query(
+                "UPDATE inspection_lines SET verdict = ?, reason_zh = ?, reason_en = ?, rules_version = ?
+                  WHERE id = ? AND inspection_id = ?",
+            )
+            .bind(l.judgement.verdict.as_str())
+            .bind(&l.judgement.reason.zh)
+            .bind(&l.judgement.reason.en)
+            .bind(i64::from(l.judgement.rules_version))
+            .bind(line_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(SubmitWrite::Submitted)
+    }
+
+    async fn brands(&self, prefix: &str, limit: u32) -> StoreResult<Vec<String>> {
+        let escaped = prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        Ok(sqlx::query_scalar(
+            "SELECT brand FROM inspection_lines WHERE brand <> '' AND brand LIKE ? ESCAPE '\\'
+              GROUP BY brand ORDER BY COUNT(*) DESC, brand LIMIT ?",
+        )
+        .bind(format!("{escaped}%"))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn inspection_list(
+        &self,
+        inspector: Option<Uuid>,
+        site: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<InspectionListItem>> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.kind, i.status, i.site_id, s.name AS site_name, i.inspector_id,
+                    i.started_at, i.submitted_at,
+                    (SELECT COUNT(*) FROM inspection_lines l WHERE l.inspection_id = i.id) AS lines,
+                    (SELECT COUNT(*) FROM inspection_lines l
+                      WHERE l.inspection_id = i.id AND l.verdict <> 'water_saving') AS violations
+               FROM inspections i JOIN sites s ON s.id = i.site_id
+              WHERE (?1 IS NULL OR i.inspector_id = ?1) AND (?2 IS NULL OR i.site_id = ?2)
+              ORDER BY i.started_at DESC LIMIT ?3",
+        )
+        .bind(inspector)
+        .bind(site)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: &str = r.try_get("kind")?;
+                let status: &str = r.try_get("status")?;
+                Ok(InspectionListItem {
+                    id: r.try_get("id")?,
+                    kind: InspectionKind::parse(kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
+                    status: InspectionStatus::parse(status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+                    site_id: r.try_get("site_id")?,
+                    site_name: r.try_get("site_name")?,
+                    inspector_id: r.try_get("inspector_id")?,
+                    started_at: r.try_get("started_at")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                    lines: r.try_get("lines")?,
+                    violations: r.try_get("violations")?,
+                })
+            })
+            .collect()
+    }
 }

@@ -6,6 +6,7 @@ use crate::state::Core;
 use axum::http::StatusCode;
 use jieshui_app::domain::geo::LatLon;
 use jieshui_app::domain::inspection::{Fix, InspectionKind};
+use jieshui_app::domain::market::InspectionStatus;
 use jieshui_app::domain::role::Role;
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::CurrentUser;
@@ -88,6 +89,7 @@ pub async fn start(
         inspector_id: user.id,
         started_at: core.clock.now(),
         start,
+        status: InspectionStatus::Draft,
     };
     let audit = AuditEntry {
         actor_id: Some(user.id),

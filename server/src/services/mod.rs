@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod inspections;
+pub mod market;
 pub mod photos;
 pub mod rules;
 pub mod sites;

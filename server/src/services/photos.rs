@@ -13,6 +13,7 @@ use crate::state::Core;
 use axum::http::StatusCode;
 use jieshui_app::domain::evidence::{flags, SiteFence};
 use jieshui_app::domain::geo::LatLon;
+use jieshui_app::domain::market::InspectionStatus;
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::CurrentUser;
 use serde_json::json;
@@ -153,6 +154,10 @@ pub async fn ingest(
         Ok(Some(_)) => return Err(Refused::User(StatusCode::CONFLICT, Msg::PhotoIdTaken)),
         Ok(None) => {}
         Err(e) => return Err(internal(e)),
+    }
+    // A submitted record's evidence is what was submitted with it (a retry above still answers).
+    if inspection.status != InspectionStatus::Draft {
+        return Err(Refused::User(StatusCode::CONFLICT, Msg::AlreadySubmitted));
     }
 
     let analysis = analyze_off_runtime(core, &received.temp, f.exif_block)

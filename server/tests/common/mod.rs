@@ -247,3 +247,61 @@ impl Drop for TestApp {
         let _ = std::fs::remove_dir_all(&self.state.config.data_dir);
     }
 }
+
+/// Uploads a small JPEG to an inspection (attached to a line when `line_id` is given), as the
+/// capture island does, and returns the answer.
+pub async fn upload_photo(
+    app: &TestApp,
+    cookie: &str,
+    inspection: uuid::Uuid,
+    line_id: Option<uuid::Uuid>,
+    photo_id: uuid::Uuid,
+) -> Resp {
+    let file = jieshui_server::evidence::analyze::fixture::plain_jpeg(64, 48);
+    let b = "----jieshui-photo-boundary";
+    let mut body = Vec::new();
+    let mut text = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    };
+    text("id", &photo_id.to_string());
+    text("inspection_id", &inspection.to_string());
+    if let Some(l) = line_id {
+        text("line_id", &l.to_string());
+    }
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(&file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    let req = Request::post("/api/photos")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
+/// A JSON request (`PUT`, `POST`) with a session cookie.
+pub async fn send_json(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: String,
+) -> Resp {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    app.send(b.body(Body::from(body)).expect("request")).await
+}

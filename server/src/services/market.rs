@@ -1,0 +1,512 @@
+//! Market spot checks: saving the inspector's draft (every line judged by the server), submitting
+//! it once however often it is sent, and reading the record back.
+//!
+//! Who may do what: the inspection's own inspector saves and submits; supervisors and admins read
+//! every record, an inspector only their own. A refusal writes nothing.
+
+use super::incident;
+use super::inspections::Refused;
+use crate::db::{
+    AuditEntry, DraftWrite, MarketRecord, StoreError, StoredDraft, StoredLine, SubmitWrite,
+};
+use crate::state::Core;
+use axum::http::StatusCode;
+use jieshui_app::domain::fixture::{Day, RuleSet, Verdict};
+use jieshui_app::domain::inspection::InspectionKind;
+use jieshui_app::domain::market::{
+    check_draft, check_submit, field_error, is_uuid, Draft, FieldError, InspectionStatus, Line,
+    Outcome, MAX_LINES,
+};
+use jieshui_app::domain::role::Role;
+use jieshui_app::i18n::Msg;
+use jieshui_app::model::CurrentUser;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Why a market-check write or read was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarketRefused {
+    /// A field of the request (422 with the field's name and message).
+    Field(FieldError),
+    /// A status and a message (401, 403, 404, 409).
+    User(StatusCode, Msg),
+    /// Logged under this incident number.
+    Internal(String),
+}
+
+impl From<Refused> for MarketRefused {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::User(s, m) => MarketRefused::User(s, m),
+            Refused::Internal(i) => MarketRefused::Internal(i),
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> MarketRefused {
+    MarketRefused::Internal(incident(e))
+}
+
+/// The day of a visit in the city's time zone: the day its rules are taken from.
+pub fn visit_day(core: &Core, started_at: time::OffsetDateTime) -> Day {
+    let d = started_at.to_offset(core.config.utc_offset).date();
+    let (y, m, day) = (
+        d.year().max(0) as u32,
+        u8::from(d.month()) as u32,
+        d.day() as u32,
+    );
+    Day(y * 10_000 + m * 100 + day)
+}
+
+/// Loads a record for `user`: 401 unsigned, 404 unknown (or, for an inspector, another's — a
+/// stranger's record is not confirmed to exist), and for a write 403 unless it is the user's own.
+async fn load(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+    write: bool,
+) -> Result<(CurrentUser, MarketRecord), MarketRefused> {
+    use MarketRefused::User;
+    let user = user.ok_or(User(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| User(StatusCode::NOT_FOUND, Msg::NotFound))?;
+    let rec = core
+        .store
+        .market_record(id)
+        .await
+        .map_err(internal)?
+        .ok_or(User(StatusCode::NOT_FOUND, Msg::InspectionUnknown))?;
+    let own = rec.inspection.inspector_id == user.id;
+    let may_read = own || matches!(user.role, Role::Supervisor | Role::Admin);
+    if !may_read {
+        return Err(User(StatusCode::FORBIDDEN, Msg::OnlyOwnDraft));
+    }
+    if write {
+        if !own || user.role != Role::Inspector {
+            return Err(User(StatusCode::FORBIDDEN, Msg::OnlyOwnDraft));
+        }
+        if rec.inspection.kind != InspectionKind::MarketCheck {
+            return Err(User(StatusCode::CONFLICT, Msg::NotMarketCheck));
+        }
+    }
+    Ok((user.clone(), rec))
+}
+
+/// `GET /api/inspections/{id}`: the record, for whoever may see it.
+pub async fn record(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+) -> Result<MarketRecord, MarketRefused> {
+    Ok(load(core, user, id, false).await?.1)
+}
+
+/// Judges every line by the version of the rules in force on the visit's day. A fact the rules
+/// cannot judge is refused with the line's field.
+async fn judge_lines(
+    core: &Core,
+    lines: &[Line],
+    day: Day,
+) -> Result<Vec<StoredLine>, MarketRefused> {
+    let sets = super::rules::rule_sets(core).await.map_err(internal)?;
+    let rules = RuleSet::in_force(&sets, day).ok_or_else(|| {
+        MarketRefused::Field(field_error(
+            "lines",
+            format!("{day} 没有生效的判定规则。"),
+            format!("No rules were in force on {day}."),
+        ))
+    })?;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            rules
+                .judge(&l.facts(day))
+                .map(|judgement| StoredLine {
+                    line: l.clone(),
+                    judgement,
+                })
+                .map_err(|b| {
+                    MarketRefused::Field(FieldError {
+                        field: format!("lines[{i}].{}", b.field),
+                        reason: b.reason,
+                    })
+                })
+        })
+        .collect()
+}
+
+/// A digest of everything a draft holds, verdicts included: saving the same draft again (a retry,
+/// or the phone's periodic save) is recognised and writes nothing.
+fn digest(lines: &[StoredLine], d: &Draft) -> String {
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            serde_json::json!([
+                l.line,
+                l.judgement.verdict.as_str(),
+                l.judgement.rules_version,
+                l.judgement.reason.zh
+            ])
+        })
+        .collect();
+    let whole = serde_json::json!([
+        lines,
+        d.outcome.map(Outcome::as_str),
+        d.outcome_note,
+        d.rectify_by.map(|d| d.to_string())
+    ]);
+    let mut h = Sha256::new();
+    h.update(whole.to_string().as_bytes());
+    jieshui_app::domain::evidence::hex(&h.finalize())
+}
+
+/// `PUT /api/inspections/{id}/draft`: stores the inspector's draft, every line judged here.
+pub async fn save_draft(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+    body: &Value,
+) -> Result<MarketRecord, MarketRefused> {
+    let (user, rec) = load(core, user, id, true).await?;
+    if rec.status != InspectionStatus::Draft {
+        return Err(MarketRefused::User(
+            StatusCode::CONFLICT,
+            Msg::AlreadySubmitted,
+        ));
+    }
+    let draft = parse_draft(body).map_err(MarketRefused::Field)?;
+    check_draft(&draft).map_err(MarketRefused::Field)?;
+    let day = visit_day(core, rec.inspection.started_at);
+    let lines = judge_lines(core, &draft.lines, day).await?;
+    let stored = StoredDraft {
+        digest: digest(&lines, &draft),
+        lines,
+        outcome: draft.outcome,
+        outcome_note: draft.outcome_note,
+        rectify_by: draft.rectify_by,
+    };
+    let inspection = rec.inspection.id;
+    let audit = AuditEntry {
+        actor_id: Some(user.id),
+        action: "market_check_draft",
+        subject: inspection.to_string(),
+        detail: serde_json::json!({
+            "lines": stored.lines.len(),
+            "outcome": stored.outcome.map(Outcome::as_str),
+            "digest": stored.digest,
+        }),
+    };
+    match core
+        .store
+        .save_draft(inspection, &stored, core.clock.now(), &audit)
+        .await
+    {
+        Ok(DraftWrite::Saved | DraftWrite::Unchanged) => {}
+        Ok(DraftWrite::NotDraft) => {
+            return Err(MarketRefused::User(
+                StatusCode::CONFLICT,
+                Msg::AlreadySubmitted,
+            ))
+        }
+        Err(StoreError::Unique(_)) => {
+            return Err(MarketRefused::User(StatusCode::CONFLICT, Msg::LineIdTaken))
+        }
+        Err(e) => return Err(internal(e)),
+    }
+    reread(core, inspection).await
+}
+
+async fn reread(core: &Core, id: Uuid) -> Result<MarketRecord, MarketRefused> {
+    core.store
+        .market_record(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal("inspection vanished"))
+}
+
+/// `POST /api/inspections/{id}/submit`: submits the stored draft once. Every line is judged again
+/// (the verdict recorded is the one of the rules in force at submission, with their version); a
+/// repeat, or a twin sent at the same moment, finds it submitted and answers the same record.
+/// Returns the record and whether this call submitted it.
+pub async fn submit(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+) -> Result<(MarketRecord, bool), MarketRefused> {
+    for _ in 0..5 {
+        let (user, rec) = load(core, user, id, true).await?;
+        if rec.status != InspectionStatus::Draft {
+            return Ok((rec, false));
+        }
+        let day = visit_day(core, rec.inspection.started_at);
+        let draft = rec.draft();
+        let lines = judge_lines(core, &draft.lines, day).await?;
+        let verdicts: Vec<Verdict> = lines.iter().map(|l| l.judgement.verdict).collect();
+        check_submit(&draft, &verdicts, day).map_err(MarketRefused::Field)?;
+        let photos = core
+            .store
+            .inspection_photos(rec.inspection.id)
+            .await
+            .map_err(internal)?;
+        if !photos.iter().any(|p| p.line_id.is_none()) {
+            return Err(MarketRefused::User(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Msg::ShopFrontPhotoNeeded,
+            ));
+        }
+        let audit = AuditEntry {
+            actor_id: Some(user.id),
+            action: "market_check_submit",
+            subject: rec.inspection.id.to_string(),
+            detail: serde_json::json!({
+                "lines": lines.len(),
+                "outcome": draft.outcome.map(Outcome::as_str),
+                "violations": verdicts.iter().filter(|v| **v != Verdict::WaterSaving).count(),
+                "rules_versions": lines.iter().map(|l| l.judgement.rules_version).collect::<std::collections::BTreeSet<_>>(),
+            }),
+        };
+        let Some(digest) = rec.digest.as_deref() else {
+            // Never saved: nothing to submit.
+            return Err(MarketRefused::Field(field_error(
+                "lines",
+                "请至少记录一个在售产品。",
+                "Record at least one product line on sale.",
+            )));
+        };
+        match core
+            .store
+            .submit_inspection(rec.inspection.id, digest, &lines, core.clock.now(), &audit)
+            .await
+            .map_err(internal)?
+        {
+            SubmitWrite::Submitted => return Ok((reread(core, rec.inspection.id).await?, true)),
+            SubmitWrite::AlreadySubmitted => {
+                return Ok((reread(core, rec.inspection.id).await?, false))
+            }
+            SubmitWrite::DraftChanged => continue,
+        }
+    }
+    Err(MarketRefused::User(
+        StatusCode::CONFLICT,
+        Msg::AlreadySubmitted,
+    ))
+}
+
+fn bad(field: String, zh: &str, en: &str) -> FieldError {
+    field_error(field, zh, en)
+}
+
+/// The draft of `PUT /api/inspections/{id}/draft`, field by field, each refused by its name in the
+/// contract (`lines[3].quantity`): `{lines: [{id, category, brand, model, manufacturer,
+/// label_present, grade, figure, figure2, quantity, phased_out, filing_no, note, edited_at}],
+/// outcome, outcome_note, rectify_by}`. The number of lines is checked before any line is read.
+pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
+    let obj = v.as_object().ok_or_else(|| {
+        bad(
+            "body".into(),
+            "请求应为 JSON 对象。",
+            "The request must be a JSON object.",
+        )
+    })?;
+    let lines = match obj.get("lines") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(_) => {
+            return Err(bad(
+                "lines".into(),
+                "lines 应为数组。",
+                "lines must be an array.",
+            ))
+        }
+    };
+    if lines.len() > MAX_LINES {
+        return Err(field_error(
+            "lines",
+            format!("一次检查最多 {MAX_LINES} 个产品。"),
+            format!("A check holds at most {MAX_LINES} product lines."),
+        ));
+    }
+    let lines = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| parse_line(i, l))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = |name: &str| -> Result<String, FieldError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.trim().to_string()),
+            Some(_) => Err(bad(name.into(), "应为文字。", "Must be text.")),
+        }
+    };
+    let outcome = match obj.get("outcome") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(Outcome::parse(s).ok_or_else(|| {
+            bad(
+                "outcome".into(),
+                "处理结果应为 compliant、rectify、off_sale 或 refer。",
+                "The outcome is one of compliant, rectify, off_sale, refer.",
+            )
+        })?),
+        Some(_) => {
+            return Err(bad(
+                "outcome".into(),
+                "处理结果应为 compliant、rectify、off_sale 或 refer。",
+                "The outcome is one of compliant, rectify, off_sale, refer.",
+            ))
+        }
+    };
+    let rectify_by = match obj.get("rectify_by") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(Day::parse(s.trim()).ok_or_else(|| {
+            bad(
+                "rectify_by".into(),
+                "日期应为 YYYY-MM-DD。",
+                "A date is YYYY-MM-DD.",
+            )
+        })?),
+        Some(_) => {
+            return Err(bad(
+                "rectify_by".into(),
+                "日期应为 YYYY-MM-DD。",
+                "A date is YYYY-MM-DD.",
+            ))
+        }
+    };
+    Ok(Draft {
+        lines,
+        outcome,
+        outcome_note: text("outcome_note")?,
+        rectify_by,
+    })
+}
+
+fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
+    let f = |name: &str| format!("lines[{i}].{name}");
+    let obj = v.as_object().ok_or_else(|| {
+        bad(
+            format!("lines[{i}]"),
+            "每个产品应为 JSON 对象。",
+            "Each line must be a JSON object.",
+        )
+    })?;
+    let text = |name: &str| -> Result<String, FieldError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.trim().to_string()),
+            Some(_) => Err(bad(f(name), "应为文字。", "Must be text.")),
+        }
+    };
+    let flag = |name: &str| -> Result<bool, FieldError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(bad(
+                f(name),
+                "应为 true 或 false。",
+                "Must be true or false.",
+            )),
+        }
+    };
+    let number = |name: &str| -> Result<Option<f64>, FieldError> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                n.as_f64()
+                    .filter(|v| v.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        bad(
+                            f(name),
+                            "标识上的数值应为数字。",
+                            "A labelled figure is a number.",
+                        )
+                    })
+            }
+            Some(_) => Err(bad(
+                f(name),
+                "标识上的数值应为数字。",
+                "A labelled figure is a number.",
+            )),
+        }
+    };
+    let id = text("id")?.to_ascii_lowercase();
+    if !is_uuid(&id) {
+        return Err(bad(
+            f("id"),
+            "产品编号无效。",
+            "The line id is not a valid UUID.",
+        ));
+    }
+    let category = text("category")?;
+    if category.is_empty() {
+        return Err(bad(
+            f("category"),
+            "请选择器具类别。",
+            "Choose a fixture category.",
+        ));
+    }
+    let grade = match obj.get("grade") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.as_u64().and_then(|g| u8::try_from(g).ok()).ok_or_else(
+            || {
+                bad(
+                    f("grade"),
+                    "等级应为 1–5 的整数。",
+                    "A grade is a whole number, 1 to 5.",
+                )
+            },
+        )?),
+        Some(_) => {
+            return Err(bad(
+                f("grade"),
+                "等级应为 1–5 的整数。",
+                "A grade is a whole number, 1 to 5.",
+            ))
+        }
+    };
+    let quantity = match obj.get("quantity") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) => {
+            n.as_u64()
+                .and_then(|q| u32::try_from(q).ok())
+                .ok_or_else(|| {
+                    bad(
+                        f("quantity"),
+                        "陈列数量应为不小于 0 的整数。",
+                        "The quantity on display is a whole number, 0 or more.",
+                    )
+                })?
+        }
+        Some(_) => {
+            return Err(bad(
+                f("quantity"),
+                "陈列数量应为不小于 0 的整数。",
+                "The quantity on display is a whole number, 0 or more.",
+            ))
+        }
+    };
+    let edited_at = match obj.get("edited_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(_) => None,
+    };
+    Ok(Line {
+        id,
+        category,
+        brand: text("brand")?,
+        model: text("model")?,
+        manufacturer: text("manufacturer")?,
+        label_present: flag("label_present")?,
+        grade,
+        figure: number("figure")?,
+        figure2: number("figure2")?,
+        quantity,
+        phased_out: flag("phased_out")?,
+        filing_no: text("filing_no")?,
+        note: text("note")?,
+        edited_at,
+    })
+}

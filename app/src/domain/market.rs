@@ -480,9 +480,10 @@ mod tests {
         let c_phone = line(3);
         let d_server = line(4);
         let e_server = line(5);
+        let removed = vec![e_server.id.clone()];
         let (merged, from_server) = merge_lines(
             &[a.clone(), b.clone(), c_phone.clone()],
-            &[e_server.id.clone()],
+            &removed,
             &[a_server.clone(), b_server, d_server.clone(), e_server],
         );
         assert_eq!(merged, vec![a_server, b, d_server, c_phone.clone()]);

@@ -139,8 +139,8 @@ pub trait MarketStore: Send + Sync + 'static {
         at: OffsetDateTime,
         audit: &AuditEntry,
     ) -> StoreResult<DraftWrite>;
-    /// Submits the draft whose digest is still `digest`, storing each line's verdict as judged at
-    /// submission, with its audit entry, in one transaction: a conditional update, so of several
+    /// Submits the draft whose digest is still `digest`, storing the verdicts of `lines` (those
+    /// judged differently at submission than when saved), with its audit entry, in one transaction: a conditional update, so of several
     /// submits at once one writes and the others find it submitted.
     async fn submit_inspection(
         &self,

@@ -1080,35 +1080,15 @@ impl EvidenceStore for SqliteStore {
     }
 
     async fn inspection(&self, id: Uuid) -> StoreResult<Option<InspectionRow>> {
-        let r = sqlx::query(
+        sqlx::query(
             "SELECT id, kind, site_id, inspector_id, started_at, start_lat, start_lon, start_accuracy_m,
                     status
              FROM inspections WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?;
-        r.map(|r| {
-            let lat: Option<f64> = r.try_get("start_lat")?;
-            let lon: Option<f64> = r.try_get("start_lon")?;
-            let acc: Option<f64> = r.try_get("start_accuracy_m")?;
-            let kind: &str = r.try_get("kind")?;
-            let status: &str = r.try_get("status")?;
-            Ok(InspectionRow {
-                status: InspectionStatus::parse(status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-                id: r.try_get("id")?,
-                kind: InspectionKind::parse(kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
-                site_id: r.try_get("site_id")?,
-                inspector_id: r.try_get("inspector_id")?,
-                started_at: r.try_get("started_at")?,
-                start: lat.zip(lon).map(|(a, b)| Fix {
-                    position: LatLon::new(a, b),
-                    accuracy_m: acc,
-                }),
-            })
-        })
+        .await?
+        .map(|r| inspection_row(&r))
         .transpose()
     }
 
@@ -1455,6 +1435,28 @@ fn bind_new_site<'q>(
         .bind(s.source_system.as_str())
 }
 
+fn inspection_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<InspectionRow> {
+    let lat: Option<f64> = r.try_get("start_lat")?;
+    let lon: Option<f64> = r.try_get("start_lon")?;
+    let acc: Option<f64> = r.try_get("start_accuracy_m")?;
+    let kind: &str = r.try_get("kind")?;
+    let status: &str = r.try_get("status")?;
+    Ok(InspectionRow {
+        id: r.try_get("id")?,
+        kind: InspectionKind::parse(kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
+        site_id: r.try_get("site_id")?,
+        inspector_id: r.try_get("inspector_id")?,
+        started_at: r.try_get("started_at")?,
+        start: lat.zip(lon).map(|(a, b)| Fix {
+            position: LatLon::new(a, b),
+            accuracy_m: acc,
+        }),
+        status: InspectionStatus::parse(status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+    })
+}
+
 fn day_col(s: Option<String>) -> StoreResult<Option<Day>> {
     s.map(|s| Day::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("day {s}"))))
         .transpose()
@@ -1498,30 +1500,27 @@ fn stored_line(r: &sqlx::sqlite::SqliteRow) -> StoreResult<StoredLine> {
 #[async_trait]
 impl MarketStore for SqliteStore {
     async fn market_record(&self, id: Uuid) -> StoreResult<Option<MarketRecord>> {
-        let Some(inspection) = self.inspection(id).await? else {
+        let mut conn = self.pool.acquire().await?;
+        let Some(r) = sqlx::query("SELECT * FROM inspections WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
             return Ok(None);
         };
-        let r = sqlx::query(
-            "SELECT status, outcome, outcome_note, rectify_by, draft_digest, updated_at, submitted_at
-             FROM inspections WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
-        let status: &str = r.try_get("status")?;
+        let inspection = inspection_row(&r)?;
         let outcome: Option<String> = r.try_get("outcome")?;
         let lines =
             sqlx::query("SELECT * FROM inspection_lines WHERE inspection_id = ? ORDER BY position")
                 .bind(id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *conn)
                 .await?
                 .iter()
                 .map(stored_line)
                 .collect::<StoreResult<Vec<_>>>()?;
         Ok(Some(MarketRecord {
+            status: inspection.status,
             inspection,
-            status: InspectionStatus::parse(status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
             lines,
             outcome: outcome
                 .map(|o| {

@@ -197,12 +197,10 @@ pub async fn save_draft(
             "digest": stored.digest,
         }),
     };
-    match core
-        .store
-        .save_draft(inspection, &stored, core.clock.now(), &audit)
-        .await
-    {
-        Ok(DraftWrite::Saved | DraftWrite::Unchanged) => {}
+    let at = core.clock.now();
+    let saved = match core.store.save_draft(inspection, &stored, at, &audit).await {
+        Ok(DraftWrite::Saved) => true,
+        Ok(DraftWrite::Unchanged) => false,
         Ok(DraftWrite::NotDraft) => {
             return Err(MarketRefused::User(
                 StatusCode::CONFLICT,
@@ -213,8 +211,17 @@ pub async fn save_draft(
             return Err(MarketRefused::User(StatusCode::CONFLICT, Msg::LineIdTaken))
         }
         Err(e) => return Err(internal(e)),
-    }
-    reread(core, inspection).await
+    };
+    // What is stored now is what was just written (or, unchanged, the same): no need to read it.
+    Ok(MarketRecord {
+        lines: stored.lines,
+        outcome: stored.outcome,
+        outcome_note: stored.outcome_note,
+        rectify_by: stored.rectify_by,
+        digest: Some(stored.digest),
+        updated_at: if saved { Some(at) } else { rec.updated_at },
+        ..rec
+    })
 }
 
 async fn reread(core: &Core, id: Uuid) -> Result<MarketRecord, MarketRefused> {
@@ -274,13 +281,33 @@ pub async fn submit(
                 "Record at least one product line on sale.",
             )));
         };
+        // Only verdicts that changed since the draft was saved (a new rules version) are written.
+        let changed: Vec<StoredLine> = lines
+            .iter()
+            .zip(&rec.lines)
+            .filter(|(new, old)| new.judgement != old.judgement)
+            .map(|(new, _)| new.clone())
+            .collect();
+        let at = core.clock.now();
         match core
             .store
-            .submit_inspection(rec.inspection.id, digest, &lines, core.clock.now(), &audit)
+            .submit_inspection(rec.inspection.id, digest, &changed, at, &audit)
             .await
             .map_err(internal)?
         {
-            SubmitWrite::Submitted => return Ok((reread(core, rec.inspection.id).await?, true)),
+            SubmitWrite::Submitted => {
+                let mut inspection = rec.inspection.clone();
+                inspection.status = InspectionStatus::Submitted;
+                let submitted = MarketRecord {
+                    inspection,
+                    status: InspectionStatus::Submitted,
+                    lines,
+                    updated_at: Some(at),
+                    submitted_at: Some(at),
+                    ..rec
+                };
+                return Ok((submitted, true));
+            }
             SubmitWrite::AlreadySubmitted => {
                 return Ok((reread(core, rec.inspection.id).await?, false))
             }

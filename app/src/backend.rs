@@ -49,6 +49,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn list_stats(&self) -> Result<Vec<YearlyStats>, AppError>;
     /// Every version of the market-check rules, and which is in force today.
     async fn rules(&self) -> Result<crate::model::rules::RulesView, AppError>;
+    /// Where the rules page's new-version form would be refused, if anywhere (nothing is written).
+    async fn rules_form_problem(
+        &self,
+        form: crate::domain::fixture::RuleForm,
+    ) -> Result<Option<crate::domain::market::FieldError>, AppError>;
     /// A photo and its facts, for whoever may see its inspection.
     async fn photo_view(
         &self,

@@ -132,6 +132,18 @@ messages! {
     RulesVersion => "版本", "Version";
     RulesInForce => "现行", "In force";
     RulesToday => "今天", "Today";
+    NewRulesVersion => "新建规则版本", "New rules version";
+    NewRulesHelp => "新版本以最新版本为底稿，自生效日起用于新的判定；已记录的判定不变。留空的日期或限值表示没有。",
+        "A new version starts from the latest one and judges from its effective day; verdicts already recorded do not change. A date or limit left empty means none.";
+    SaveRulesVersion => "保存新版本", "Save the new version";
+    RulesCreated => "已保存新的规则版本：", "New rules version saved:";
+    RulesFormProblem => "请修改标出的一项：", "Please correct the marked field:";
+    SavingUpTo => "节水型等级（1 级至）", "Water-saving grades (1 to)";
+    GradeLimit => "级限值", "grade limit";
+    SecondFigure => "第二项数值", "second figure";
+    EvidenceRulesTitle => "照片证据规则", "Photo evidence rules";
+    EditingApps => "视为编辑软件的名称（每行一个）", "Software names that mean an editor (one per line)";
+    ExifOffset => "EXIF 时间无时区时假定的时区", "Offset assumed for EXIF times without one";
     EffectiveFrom => "生效日期", "Effective from";
     RulesSource => "依据", "Source";
     WaterSavingGrades => "节水型等级", "Water-saving grades";

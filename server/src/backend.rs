@@ -249,6 +249,13 @@ impl Backend for ServerBackend {
         })
     }
 
+    async fn rules_form_problem(
+        &self,
+        form: jieshui_app::domain::fixture::RuleForm,
+    ) -> Result<Option<jieshui_app::domain::market::FieldError>, AppError> {
+        services::rules::check_form(&self.core, &form).await
+    }
+
     async fn photo_view(&self, actor: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         use jieshui_app::domain::role::Role;
         let p = self

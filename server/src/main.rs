@@ -101,7 +101,8 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     {
         use jieshui_server::db::ReflagScope;
         use jieshui_server::evidence::reflag::reflag;
-        match reflag(&*store, &config.flag_policy, &ReflagScope::All).await {
+        let rules = jieshui_server::services::rules::evidence(&state).await;
+        match reflag(&*store, &config.flag_policy, &rules, &ReflagScope::All).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(photos = n, "photo flags updated to the current thresholds"),
             Err(e) => tracing::warn!(error = %e, "photo flags not checked against the thresholds"),

@@ -30,6 +30,33 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/inspections/{id}/submit", post(post_submit))
         .route("/api/brands", get(get_brands))
+        .route("/admin/rules/new", post(post_rules))
+}
+
+/// `POST /admin/rules/new` (admin, the rules page's form): a new version from the latest and the
+/// form. Saved → the rules page with the new version; refused → the form again with what was typed
+/// and the field at fault (its message is worked out again there, nothing is written).
+async fn post_rules(
+    State(state): State<AppState>,
+    crate::pages_util::AdminUser(actor): crate::pages_util::AdminUser,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::services::rules::{new_version, NewVersionRefused};
+    let form: jieshui_app::domain::fixture::RuleForm = form.into_iter().take(2000).collect();
+    match new_version(&state, &actor, &form).await {
+        Ok(v) => axum::response::Redirect::to(&format!("/admin/rules?created={v}")).into_response(),
+        Err(NewVersionRefused::Field(f)) => {
+            let mut pairs: Vec<(&String, &String)> = form.iter().collect();
+            pairs.sort();
+            let typed = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            axum::response::Redirect::to(&format!(
+                "/admin/rules/new?{typed}&problem={}",
+                crate::pages_util::urlencode(&f.field)
+            ))
+            .into_response()
+        }
+        Err(NewVersionRefused::Server(e)) => crate::pages_util::app_error_page(e),
+    }
 }
 
 fn refused(r: MarketRefused, lang: Lang) -> Response {

@@ -102,6 +102,11 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
         ),
         ("list_stats", vec![], &[Role::Admin, Role::Supervisor]),
         ("list_rules", vec![], &[Role::Admin]),
+        (
+            "rules_form_problem",
+            vec![("form_json", r#"{"source": ""}"#.into())],
+            &[Role::Admin],
+        ),
         ("whoami", vec![], &Role::ALL),
         ("list_districts", vec![], &Role::ALL),
         ("list_users", vec![], &[Role::Admin]),

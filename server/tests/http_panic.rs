@@ -66,6 +66,12 @@ impl Backend for Panicky {
     async fn rules(&self) -> Result<jieshui_app::model::rules::RulesView, AppError> {
         self.0.rules().await
     }
+    async fn rules_form_problem(
+        &self,
+        form: jieshui_app::domain::fixture::RuleForm,
+    ) -> Result<Option<jieshui_app::domain::market::FieldError>, AppError> {
+        self.0.rules_form_problem(form).await
+    }
     async fn photo_view(&self, a: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         self.0.photo_view(a, id).await
     }

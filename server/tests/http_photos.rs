@@ -815,7 +815,7 @@ async fn flags_follow_thresholds_changed_between_restarts(pool: SqlitePool) {
         max_accuracy_m: 200.0,
         ..FlagPolicy::default()
     };
-    let changed = reflag(&*app.store, &looser, &ReflagScope::All)
+    let changed = reflag(&*app.store, &looser, &Default::default(), &ReflagScope::All)
         .await
         .expect("reflag");
     assert_eq!(changed, 1);
@@ -825,7 +825,7 @@ async fn flags_follow_thresholds_changed_between_restarts(pool: SqlitePool) {
         .body
         .contains("手机定位精度差"));
     assert_eq!(
-        reflag(&*app.store, &looser, &ReflagScope::All)
+        reflag(&*app.store, &looser, &Default::default(), &ReflagScope::All)
             .await
             .expect("reflag"),
         0
@@ -1340,4 +1340,77 @@ async fn an_import_that_moves_a_site_flags_its_photos_after_answering(pool: Sqli
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(flags.contains("exif_far_from_site"), "{flags}");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn editing_apps_and_the_exif_offset_are_administered_rules(pool: SqlitePool) {
+    use jieshui_app::domain::fixture::{Day, RuleSet};
+    let app = app(pool).await;
+    let inspector = app.login("inspector").await;
+    let insp = start(&app, &inspector).await;
+    let edited = || CameraExif {
+        software: Some("MyEditor 2.1"),
+        ..at_shop(1)
+    };
+    let no_offset = || CameraExif {
+        offset: None,
+        ..at_shop(1)
+    };
+    let send = |e: CameraExif<'static>, w: u32| {
+        let app = &app;
+        let inspector = inspector.clone();
+        async move {
+            let jpeg = camera_jpeg(w, 48, &e);
+            let r = upload(
+                app,
+                &inspector,
+                &Upload {
+                    id: Uuid::now_v7(),
+                    inspection: insp,
+                    file: &jpeg,
+                    filename: "p.jpg",
+                    device: Some((SHOP.0, SHOP.1, 8.0)),
+                    exif: None,
+                    original: None,
+                },
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let flags: Vec<String> = json(&r)["flags"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f["flag"].as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            flags
+        }
+    };
+    // The first version: an unknown app is no editor, a time without offset is China time.
+    assert_eq!(send(edited(), 64).await, Vec::<String>::new());
+    assert_eq!(send(no_offset(), 65).await, Vec::<String>::new());
+    // A version naming the app and another offset, in force today.
+    let mut v2 = RuleSet::seed();
+    v2.version = 2;
+    v2.effective_from = Day(20_261_129);
+    v2.evidence.editing_apps.push("myeditor".into());
+    v2.evidence.exif_offset_minutes = 7 * 60;
+    let audit = jieshui_server::db::AuditEntry {
+        actor_id: None,
+        action: "fixture_rules_new",
+        subject: "fixture_rules:2".into(),
+        detail: serde_json::json!({}),
+    };
+    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    assert_eq!(send(edited(), 66).await, vec!["edited_with".to_string()]);
+    // 10:15:02 at +07:00 is an hour after the phone's capture time and after the server received
+    // it: the clocks disagree.
+    assert_eq!(
+        send(no_offset(), 67).await,
+        vec![
+            "exif_time_far_from_capture".to_string(),
+            "exif_time_far_from_receipt".to_string()
+        ]
+    );
 }

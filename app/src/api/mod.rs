@@ -214,6 +214,23 @@ pub async fn list_rules() -> Result<crate::model::rules::RulesView, AppError> {
     )
 }
 
+/// Why the new-version form (its fields as a JSON object of strings) would be refused. Admin.
+#[server(prefix = "/api", endpoint = "rules_form_problem")]
+pub async fn rules_form_problem(
+    form_json: String,
+) -> Result<Option<crate::domain::market::FieldError>, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            let form: crate::domain::fixture::RuleForm =
+                serde_json::from_str(&form_json).map_err(|_| AppError::NotFound)?;
+            guard::backend()?.rules_form_problem(form).await
+        }
+        .await,
+    )
+}
+
 /// One photo's facts and integrity flags. Its inspector, supervisors and admins.
 #[server(prefix = "/api", endpoint = "get_photo")]
 pub async fn get_photo(id: String) -> Result<crate::model::evidence::PhotoView, AppError> {

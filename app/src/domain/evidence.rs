@@ -2,6 +2,7 @@
 //! its pixel size is safe to decode, and the integrity flags a supervisor sees. Flags never block an
 //! inspector; they tell a reviewer what to look at. Every threshold is a setting.
 
+use super::fixture::EvidenceRules;
 use super::geo::{distance_m, LatLon};
 use serde::{Deserialize, Serialize};
 
@@ -213,35 +214,14 @@ pub enum Flag {
     EditedWith { software: String },
 }
 
-/// Software names that mean a photo went through an editor, not straight from a camera. Camera
-/// firmware versions (e.g. "HDR+ 1.0", "14.2.1") are not editors.
-const EDITORS: &[&str] = &[
-    "photoshop",
-    "lightroom",
-    "gimp",
-    "snapseed",
-    "美图",
-    "meitu",
-    "picsart",
-    "pixlr",
-    "affinity",
-    "acdsee",
-    "paint.net",
-    "facetune",
-    "vsco",
-    "醒图",
-    "photoscape",
-    "darktable",
-    "capture one",
-];
-
-pub fn is_editor(software: &str) -> bool {
-    let s = software.to_lowercase();
-    EDITORS.iter().any(|e| s.contains(e))
-}
-
 /// Every flag that applies, in a stable order.
-pub fn flags(p: &PhotoFacts, site: Option<SiteFence>, policy: &FlagPolicy) -> Vec<Flag> {
+/// `rules` says which software is an editor (administered with the market-check rules).
+pub fn flags(
+    p: &PhotoFacts,
+    site: Option<SiteFence>,
+    policy: &FlagPolicy,
+    rules: &EvidenceRules,
+) -> Vec<Flag> {
     let mut out = Vec::new();
     if p.device_position.is_none() && p.exif_position.is_none() {
         out.push(Flag::NoPosition);
@@ -290,7 +270,7 @@ pub fn flags(p: &PhotoFacts, site: Option<SiteFence>, policy: &FlagPolicy) -> Ve
             inspections: p.same_hash_elsewhere,
         });
     }
-    if let Some(sw) = p.software.as_deref().filter(|s| is_editor(s)) {
+    if let Some(sw) = p.software.as_deref().filter(|s| rules.is_editor(s)) {
         out.push(Flag::EditedWith {
             software: sw.to_string(),
         });
@@ -401,7 +381,15 @@ mod tests {
 
     #[test]
     fn a_clean_photo_has_no_flags() {
-        assert_eq!(flags(&at_shop(), fence(), &FlagPolicy::default()), vec![]);
+        assert_eq!(
+            flags(
+                &at_shop(),
+                fence(),
+                &FlagPolicy::default(),
+                &EvidenceRules::default()
+            ),
+            vec![]
+        );
     }
 
     #[test]
@@ -413,7 +401,12 @@ mod tests {
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, fence(), &FlagPolicy::default()),
+            flags(
+                &p,
+                fence(),
+                &FlagPolicy::default(),
+                &EvidenceRules::default()
+            ),
             vec![Flag::NoPosition]
         );
         // One of the two is enough.
@@ -422,7 +415,15 @@ mod tests {
             device_accuracy_m: None,
             ..at_shop()
         };
-        assert_eq!(flags(&p, fence(), &FlagPolicy::default()), vec![]);
+        assert_eq!(
+            flags(
+                &p,
+                fence(),
+                &FlagPolicy::default(),
+                &EvidenceRules::default()
+            ),
+            vec![]
+        );
     }
 
     #[test]
@@ -431,13 +432,26 @@ mod tests {
             device_accuracy_m: Some(100.0),
             ..at_shop()
         };
-        assert_eq!(flags(&p, fence(), &FlagPolicy::default()), vec![]);
+        assert_eq!(
+            flags(
+                &p,
+                fence(),
+                &FlagPolicy::default(),
+                &EvidenceRules::default()
+            ),
+            vec![]
+        );
         let p = PhotoFacts {
             device_accuracy_m: Some(100.5),
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, fence(), &FlagPolicy::default()),
+            flags(
+                &p,
+                fence(),
+                &FlagPolicy::default(),
+                &EvidenceRules::default()
+            ),
             vec![Flag::PoorAccuracy { accuracy_m: 100.5 }]
         );
     }
@@ -451,7 +465,12 @@ mod tests {
             exif_position: Some(far),
             ..at_shop()
         };
-        let f = flags(&p, fence(), &FlagPolicy::default());
+        let f = flags(
+            &p,
+            fence(),
+            &FlagPolicy::default(),
+            &EvidenceRules::default(),
+        );
         match f.as_slice() {
             [Flag::DeviceFarFromSite { distance_m: a }, Flag::ExifFarFromSite { distance_m: b }] => {
                 assert!((1990.0..2015.0).contains(a), "{a}");
@@ -460,7 +479,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // Without a known site, no distance flags.
-        assert_eq!(flags(&p, None, &FlagPolicy::default()), vec![]);
+        assert_eq!(
+            flags(&p, None, &FlagPolicy::default(), &EvidenceRules::default()),
+            vec![]
+        );
     }
 
     #[test]
@@ -469,7 +491,7 @@ mod tests {
             exif_position: Some(LatLon::new(36.4633, 115.9706)),
             ..at_shop()
         };
-        let f = flags(&p, None, &FlagPolicy::default());
+        let f = flags(&p, None, &FlagPolicy::default(), &EvidenceRules::default());
         assert!(
             matches!(f.as_slice(), [Flag::ExifDeviceDisagree { distance_m }] if *distance_m > 300.0),
             "{f:?}"
@@ -484,41 +506,41 @@ mod tests {
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, None, &policy),
+            flags(&p, None, &policy, &EvidenceRules::default()),
             vec![Flag::ExifTimeFarFromCapture { skew_secs: 601 }]
         );
         let p = PhotoFacts {
             exif_taken_at: Some(T - 600),
             ..at_shop()
         };
-        assert_eq!(flags(&p, None, &policy), vec![]);
+        assert_eq!(flags(&p, None, &policy, &EvidenceRules::default()), vec![]);
         // Taken a week ago: far from both capture and receipt.
         let p = PhotoFacts {
             exif_taken_at: Some(T - 7 * 86_400),
             ..at_shop()
         };
-        assert_eq!(flags(&p, None, &policy).len(), 2);
+        assert_eq!(flags(&p, None, &policy, &EvidenceRules::default()).len(), 2);
         // Offline all morning, uploaded at noon: not a receipt flag.
         let p = PhotoFacts {
             captured_at: None,
             received_at: T + 4 * 3600,
             ..at_shop()
         };
-        assert_eq!(flags(&p, None, &policy), vec![]);
+        assert_eq!(flags(&p, None, &policy, &EvidenceRules::default()), vec![]);
         // Offline for a day: flagged only past the receipt delay, which is a setting.
         let p = PhotoFacts {
             captured_at: None,
             received_at: T - 5 + 24 * 3600,
             ..at_shop()
         };
-        assert_eq!(flags(&p, None, &policy), vec![]);
+        assert_eq!(flags(&p, None, &policy, &EvidenceRules::default()), vec![]);
         let p = PhotoFacts {
             captured_at: None,
             received_at: T - 5 + 24 * 3600 + 1,
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, None, &policy),
+            flags(&p, None, &policy, &EvidenceRules::default()),
             vec![Flag::ExifTimeFarFromReceipt {
                 skew_secs: 24 * 3600 + 1
             }]
@@ -527,7 +549,7 @@ mod tests {
             max_receipt_delay_secs: 3 * 24 * 3600,
             ..policy
         };
-        assert_eq!(flags(&p, None, &longer), vec![]);
+        assert_eq!(flags(&p, None, &longer, &EvidenceRules::default()), vec![]);
         // "Taken" in the future of its own arrival.
         let p = PhotoFacts {
             captured_at: None,
@@ -536,7 +558,7 @@ mod tests {
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, None, &policy),
+            flags(&p, None, &policy, &EvidenceRules::default()),
             vec![Flag::ExifTimeFarFromReceipt { skew_secs: -3600 }]
         );
     }
@@ -549,7 +571,7 @@ mod tests {
             ..at_shop()
         };
         assert_eq!(
-            flags(&p, None, &FlagPolicy::default()),
+            flags(&p, None, &FlagPolicy::default(), &EvidenceRules::default()),
             vec![
                 Flag::DuplicateElsewhere { inspections: 2 },
                 Flag::EditedWith {
@@ -557,9 +579,11 @@ mod tests {
                 }
             ]
         );
-        assert!(is_editor("美图秀秀"));
-        assert!(!is_editor("iOS 17.4.1"));
-        assert!(!is_editor("MIUI Camera"));
+        let rules = EvidenceRules::default();
+        assert!(rules.is_editor("美图秀秀"));
+        assert!(rules.is_editor("Adobe PHOTOSHOP"));
+        assert!(!rules.is_editor("iOS 17.4.1"));
+        assert!(!rules.is_editor("MIUI Camera"));
     }
 
     #[test]

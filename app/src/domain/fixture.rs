@@ -94,6 +94,83 @@ pub struct RuleSet {
     /// Where the rules come from: a standard's number, a document.
     pub source: String,
     pub categories: Vec<CategoryRule>,
+    /// The evidence rules that are rules too (versions written before they were held here read
+    /// as the first version's).
+    #[serde(default)]
+    pub evidence: EvidenceRules,
+}
+
+/// How photo evidence is read: which software names mean the photo went through an editor, and
+/// the UTC offset assumed for an EXIF time written without one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRules {
+    /// Matched case-insensitively anywhere in the EXIF `Software` name. Camera firmware versions
+    /// ("HDR+ 1.0", "14.2.1") are not editors.
+    pub editing_apps: Vec<String>,
+    /// Minutes east of UTC (China: 480).
+    pub exif_offset_minutes: i32,
+}
+
+impl Default for EvidenceRules {
+    fn default() -> Self {
+        EvidenceRules {
+            editing_apps: [
+                "photoshop",
+                "lightroom",
+                "gimp",
+                "snapseed",
+                "美图",
+                "meitu",
+                "picsart",
+                "pixlr",
+                "affinity",
+                "acdsee",
+                "paint.net",
+                "facetune",
+                "vsco",
+                "醒图",
+                "photoscape",
+                "darktable",
+                "capture one",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            exif_offset_minutes: 8 * 60,
+        }
+    }
+}
+
+impl EvidenceRules {
+    pub fn is_editor(&self, software: &str) -> bool {
+        let s = software.to_lowercase();
+        self.editing_apps
+            .iter()
+            .any(|e| !e.is_empty() && s.contains(&e.to_lowercase()))
+    }
+
+    /// `+08:00` for 480.
+    pub fn offset_text(&self) -> String {
+        let m = self.exif_offset_minutes;
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
+
+    /// `+08:00`, `-05:30`, `+8`: minutes east of UTC, within ±14 h.
+    pub fn parse_offset(s: &str) -> Option<i32> {
+        let s = s.trim();
+        let (sign, rest) = match s.as_bytes().first()? {
+            b'+' => (1, &s[1..]),
+            b'-' => (-1, &s[1..]),
+            _ => return None,
+        };
+        let (h, m) = match rest.split_once(':') {
+            Some((h, m)) if m.len() == 2 => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+            None if !rest.is_empty() && rest.len() <= 2 => (rest.parse::<i32>().ok()?, 0),
+            _ => return None,
+        };
+        (h <= 14 && m < 60 && (h < 14 || m == 0)).then_some(sign * (h * 60 + m))
+    }
 }
 
 /// What the inspector read off one product line.
@@ -467,6 +544,7 @@ impl RuleSet {
             source: "GB 25502-2017, GB 25501-2019, GB 28378-2019, GB 28377-2019, GB 30717-2019, GB 28379, \
                      GB 38448-2019, GB 38383-2019, GB 34914-2021, GB 12021.4-2013; 水效标识产品目录第一至四批"
                 .into(),
+            evidence: EvidenceRules::default(),
             categories: vec![
                 CategoryRule {
                     figure: Some(litres_per_flush()),
@@ -536,6 +614,196 @@ impl RuleSet {
                 },
             ],
         }
+    }
+}
+
+/// The fields of the rules page's "new version" form, by name: `effective_from`, `source`; per
+/// category `{slug}.standard`, `{slug}.saving_up_to`, `{slug}.t{grade}` (and `{slug}.u{grade}` for
+/// a second figure), `{slug}.label_from`, `{slug}.old_stock_until`, `{slug}.phase_out`; and
+/// `editing_apps` (one per line), `exif_offset`. A field left out keeps `base`'s value; an empty
+/// date or limit means none.
+pub type RuleForm = std::collections::HashMap<String, String>;
+
+fn form_err(field: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
+    crate::domain::market::field_error(field, zh, en)
+}
+
+use crate::domain::market::FieldError;
+
+impl RuleSet {
+    /// A new version made from `base` (the latest) and the form: numbered after every existing
+    /// one, in force from a day no earlier than `today` (a version never reaches back to change
+    /// what drafts in progress were told), every limit a number in the right order.
+    pub fn from_form(
+        base: &RuleSet,
+        form: &RuleForm,
+        version: u32,
+        today: Day,
+    ) -> Result<RuleSet, FieldError> {
+        let get = |k: &str| form.get(k).map(|v| v.trim());
+        let effective_from = match get("effective_from") {
+            Some(s) => Day::parse(s).ok_or_else(|| {
+                form_err(
+                    "effective_from",
+                    "日期应为 YYYY-MM-DD。",
+                    "A date is YYYY-MM-DD.",
+                )
+            })?,
+            None => today,
+        };
+        if effective_from < today {
+            return Err(form_err(
+                "effective_from",
+                format!("新版本最早从今天（{today}）起生效。"),
+                format!("A new version takes effect today ({today}) at the earliest."),
+            ));
+        }
+        let source = get("source").unwrap_or("").to_string();
+        if source.is_empty() || source.chars().count() > 500 {
+            return Err(form_err(
+                "source",
+                "请写明依据（标准编号或文件），最多 500 字。",
+                "Name the source (a standard's number or a document), at most 500 characters.",
+            ));
+        }
+        let number = |k: &str| -> Result<Option<Option<f64>>, FieldError> {
+            match get(k) {
+                None => Ok(None),
+                Some("") => Ok(Some(None)),
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0 && *x <= 1e6)
+                    .map(|x| Some(Some(x)))
+                    .ok_or_else(|| {
+                        form_err(k, "应为不小于 0 的数字。", "Must be a number, 0 or more.")
+                    }),
+            }
+        };
+        let day = |k: &str| -> Result<Option<Option<Day>>, FieldError> {
+            match get(k) {
+                None => Ok(None),
+                Some("") => Ok(Some(None)),
+                Some(v) => Day::parse(v)
+                    .map(|d| Some(Some(d)))
+                    .ok_or_else(|| form_err(k, "日期应为 YYYY-MM-DD。", "A date is YYYY-MM-DD.")),
+            }
+        };
+        let mut categories = base.categories.clone();
+        for c in &mut categories {
+            let k = |f: &str| format!("{}.{f}", c.slug);
+            if let Some(std) = get(&k("standard")) {
+                c.standard = std.chars().take(200).collect();
+            }
+            if let Some(v) = get(&k("saving_up_to")) {
+                c.saving_up_to = v
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|g| (1..=c.grades).contains(g))
+                    .ok_or_else(|| {
+                        form_err(
+                            k("saving_up_to"),
+                            format!("应为 1–{} 级。", c.grades),
+                            format!("Must be a grade from 1 to {}.", c.grades),
+                        )
+                    })?;
+            }
+            for g in 0..c.thresholds.len() {
+                let grade = g + 1;
+                if let Some(v) = number(&k(&format!("t{grade}")))? {
+                    c.thresholds[g].0 = v.ok_or_else(|| {
+                        form_err(k(&format!("t{grade}")), "请填写限值。", "Enter the limit.")
+                    })?;
+                }
+                if c.thresholds[g].1.is_some() {
+                    if let Some(v) = number(&k(&format!("u{grade}")))? {
+                        c.thresholds[g].1 = Some(v.ok_or_else(|| {
+                            form_err(k(&format!("u{grade}")), "请填写限值。", "Enter the limit.")
+                        })?);
+                    }
+                }
+            }
+            // Grade 1 is the strictest: each grade's limit is no stricter than the one before.
+            let lower = c.figure.as_ref().is_some_and(|f| f.lower_is_better);
+            for g in 1..c.thresholds.len() {
+                let (prev, this) = (c.thresholds[g - 1].0, c.thresholds[g].0);
+                let ordered = if lower { prev <= this } else { prev >= this };
+                if !ordered {
+                    return Err(form_err(
+                        k(&format!("t{}", g + 1)),
+                        format!("{} 级的限值不能比 {} 级更严。", g + 1, g),
+                        format!(
+                            "Grade {}'s limit cannot be stricter than grade {}'s.",
+                            g + 1,
+                            g
+                        ),
+                    ));
+                }
+            }
+            let from = day(&k("label_from"))?;
+            let until = day(&k("old_stock_until"))?;
+            if from.is_some() || until.is_some() {
+                let from = from.unwrap_or(c.label.map(|l| l.mandatory_from));
+                let until = until.unwrap_or(c.label.and_then(|l| l.old_stock_until));
+                c.label = match (from, until) {
+                    (Some(f), Some(u)) if u <= f => {
+                        return Err(form_err(
+                            k("old_stock_until"),
+                            "旧库存截止日应晚于标识强制日期。",
+                            "The old-stock date must be after the label's mandatory date.",
+                        ))
+                    }
+                    (Some(f), u) => Some(LabelDuty {
+                        mandatory_from: f,
+                        old_stock_until: u,
+                    }),
+                    (None, Some(_)) => {
+                        return Err(form_err(
+                            k("label_from"),
+                            "有旧库存截止日时须填写标识强制日期。",
+                            "An old-stock date needs the label's mandatory date.",
+                        ))
+                    }
+                    (None, None) => None,
+                };
+            }
+            if let Some(v) = number(&k("phase_out"))? {
+                c.phase_out_beyond = v;
+            }
+        }
+        let mut evidence = base.evidence.clone();
+        if let Some(apps) = get("editing_apps") {
+            let list: Vec<String> = apps
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            if list.len() > 100 || list.iter().any(|a| a.chars().count() > 50) {
+                return Err(form_err(
+                    "editing_apps",
+                    "最多 100 个软件名，每个最多 50 字。",
+                    "At most 100 names, each at most 50 characters.",
+                ));
+            }
+            evidence.editing_apps = list;
+        }
+        if let Some(o) = get("exif_offset") {
+            evidence.exif_offset_minutes = EvidenceRules::parse_offset(o).ok_or_else(|| {
+                form_err(
+                    "exif_offset",
+                    "时区应写作 +08:00 这样的形式。",
+                    "Write the offset like +08:00.",
+                )
+            })?;
+        }
+        Ok(RuleSet {
+            version,
+            effective_from,
+            source,
+            categories,
+            evidence,
+        })
     }
 }
 
@@ -916,5 +1184,108 @@ mod tests {
             .expect("j");
         assert_eq!(again, recorded);
         assert_eq!(RuleSet::in_force(&sets, Day(2017_12_31)), None);
+    }
+
+    #[test]
+    fn a_new_version_from_the_form_keeps_what_is_left_out_and_refuses_by_field() {
+        let base = RuleSet::seed();
+        let today = Day(2026_12_05);
+        let form = |pairs: &[(&str, &str)]| -> RuleForm {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let ok = RuleSet::from_form(
+            &base,
+            &form(&[
+                ("effective_from", "2027-01-01"),
+                ("source", "GB 25502-2024"),
+                ("toilet.t2", "4.8"),
+                ("faucet.label_from", "2025-01-01"),
+                ("faucet.old_stock_until", ""),
+                ("editing_apps", "Photoshop\n\n  美图 \n"),
+                ("exif_offset", "+07:00"),
+            ]),
+            2,
+            today,
+        )
+        .expect("valid");
+        assert_eq!((ok.version, ok.effective_from), (2, Day(2027_01_01)));
+        let toilet = ok.category("toilet").expect("toilet");
+        assert_eq!(toilet.thresholds[1].0, 4.8);
+        assert_eq!(
+            toilet.thresholds[0],
+            base.category("toilet").expect("t").thresholds[0]
+        );
+        let faucet = ok.category("faucet").expect("faucet");
+        assert_eq!(faucet.label.and_then(|l| l.old_stock_until), None);
+        assert_eq!(ok.evidence.editing_apps, vec!["Photoshop", "美图"]);
+        assert_eq!(ok.evidence.exif_offset_minutes, 420);
+        assert_eq!(ok.category("shower"), base.category("shower"), "untouched");
+        let field = |pairs: &[(&str, &str)]| {
+            let mut f = form(&[("effective_from", "2026-12-05"), ("source", "s")]);
+            f.extend(form(pairs));
+            RuleSet::from_form(&base, &f, 2, today)
+                .err()
+                .map(|e| e.field)
+        };
+        assert_eq!(field(&[]), None, "today is allowed");
+        assert_eq!(
+            field(&[("effective_from", "2026-12-04")]).as_deref(),
+            Some("effective_from")
+        );
+        assert_eq!(field(&[("source", " ")]).as_deref(), Some("source"));
+        assert_eq!(field(&[("toilet.t2", "abc")]).as_deref(), Some("toilet.t2"));
+        assert_eq!(field(&[("toilet.t2", "-1")]).as_deref(), Some("toilet.t2"));
+        assert_eq!(
+            field(&[("toilet.t2", "3.9")]).as_deref(),
+            Some("toilet.t2"),
+            "stricter than grade 1"
+        );
+        assert_eq!(field(&[("toilet.t3", "4.9")]).as_deref(), Some("toilet.t3"));
+        assert_eq!(
+            field(&[("toilet.saving_up_to", "4")]).as_deref(),
+            Some("toilet.saving_up_to")
+        );
+        assert_eq!(
+            field(&[("faucet.old_stock_until", "2024-12-31")]).as_deref(),
+            Some("faucet.old_stock_until")
+        );
+        assert_eq!(
+            field(&[("exif_offset", "UTC")]).as_deref(),
+            Some("exif_offset")
+        );
+        assert_eq!(
+            field(&[("exif_offset", "+14:30")]).as_deref(),
+            Some("exif_offset")
+        );
+    }
+
+    #[test]
+    fn offsets_read_and_write_back() {
+        for (text, minutes) in [
+            ("+08:00", 480),
+            ("-05:30", -330),
+            ("+00:00", 0),
+            ("+14:00", 840),
+        ] {
+            assert_eq!(EvidenceRules::parse_offset(text), Some(minutes));
+            let e = EvidenceRules {
+                exif_offset_minutes: minutes,
+                ..EvidenceRules::default()
+            };
+            assert_eq!(e.offset_text(), text);
+        }
+        assert_eq!(EvidenceRules::parse_offset("+8"), Some(480));
+        assert_eq!(EvidenceRules::parse_offset("8"), None);
+    }
+
+    #[test]
+    fn a_version_stored_before_evidence_rules_reads_with_the_first_ones() {
+        let mut v = serde_json::to_value(RuleSet::seed()).expect("json");
+        v.as_object_mut().expect("object").remove("evidence");
+        let back: RuleSet = serde_json::from_value(v).expect("reads");
+        assert_eq!(back.evidence, EvidenceRules::default());
     }
 }

@@ -6,6 +6,7 @@ pub mod inspection;
 pub mod login;
 pub mod photo;
 pub mod rules;
+pub mod rules_new;
 pub mod section;
 pub mod sites;
 pub mod today;

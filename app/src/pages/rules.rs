@@ -112,11 +112,19 @@ pub fn RulesPage() -> impl IntoView {
         .into_any();
     }
     let rules = AsyncDerived::new(list_rules);
+    let created = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("created")
+        .and_then(|v| v.parse::<u32>().ok());
     view! {
         <Layout current=Some(Section::Rules) path="/admin/rules".to_string()>
             <Title text=Msg::TitleRules.text(lang) />
             <h1>{Msg::TitleRules.text(lang)}</h1>
+            {created.map(|v| view! {
+                <p class="alert alert-info" role="status">{Msg::RulesCreated.text(lang)} " " {Msg::RulesVersion.text(lang)} " " {v}</p>
+            })}
             <p class="muted">{Msg::RulesHelp.text(lang)}</p>
+            <p><a class="btn" href="/admin/rules/new">{Msg::NewRulesVersion.text(lang)}</a></p>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
                 {move || rules.get().map(|r| match r {
                     Err(e) => error_view(e, lang),

@@ -10,8 +10,10 @@ use std::io::Cursor;
 
 /// Long edges of the thumbnails made for every photo.
 pub const THUMB_SIZES: [u32; 2] = [320, 1280];
-/// China Standard Time, assumed for an EXIF time written without its offset.
-const ASSUMED_OFFSET_SECS: i32 = 8 * 3600;
+/// China Standard Time, assumed here for an EXIF time written without its offset. The photo service
+/// re-bases such a time to the offset the administered evidence rules name.
+pub const ASSUMED_OFFSET_MINUTES: i32 = 8 * 60;
+const ASSUMED_OFFSET_SECS: i32 = ASSUMED_OFFSET_MINUTES * 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExifFacts {

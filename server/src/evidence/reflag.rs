@@ -5,6 +5,7 @@
 use super::analyze::ExifFacts;
 use crate::db::{PhotoRow, ReflagRow, ReflagScope, Store, StoreResult};
 use jieshui_app::domain::evidence::{flags, Flag, FlagPolicy, PhotoFacts};
+use jieshui_app::domain::fixture::EvidenceRules;
 use jieshui_app::domain::geo::LatLon;
 
 /// What the flags of a stored photo are computed from.
@@ -33,10 +34,16 @@ pub fn facts_of(p: &PhotoRow, same_hash_elsewhere: u32) -> PhotoFacts {
 pub async fn reflag(
     store: &dyn Store,
     policy: &FlagPolicy,
+    rules: &EvidenceRules,
     scope: &ReflagScope,
 ) -> StoreResult<usize> {
     let compute = |r: &ReflagRow| -> serde_json::Value {
-        let now: Vec<Flag> = flags(&facts_of(&r.photo, r.same_hash_elsewhere), r.site, policy);
+        let now: Vec<Flag> = flags(
+            &facts_of(&r.photo, r.same_hash_elsewhere),
+            r.site,
+            policy,
+            rules,
+        );
         serde_json::to_value(&now).unwrap_or(serde_json::Value::Null)
     };
     let changed = store.reflag_photos(scope, &compute).await?;

@@ -6,7 +6,9 @@
 
 use super::inspections::{num, Refused};
 use crate::db::{AuditEntry, PhotoRow, ReflagScope, StoreError};
-use crate::evidence::analyze::{analyze, read_exif_block, Analysis, AnalyzeError};
+use crate::evidence::analyze::{
+    analyze, read_exif_block, Analysis, AnalyzeError, ASSUMED_OFFSET_MINUTES,
+};
 use crate::evidence::reflag::{facts_of, reflag};
 use crate::evidence::store::Received;
 use crate::state::Core;
@@ -163,12 +165,18 @@ pub async fn ingest(
     let analysis = analyze_off_runtime(core, &received.temp, f.exif_block)
         .await
         .map_err(internal)?;
-    let analysis = match analysis {
+    let mut analysis = match analysis {
         Ok(a) => a,
         Err(AnalyzeError::NotAnImage) => return Err(bad(Msg::PhotoNotImage)),
         Err(AnalyzeError::TooLarge(..)) => return Err(bad(Msg::PhotoTooManyPixels)),
         Err(AnalyzeError::Corrupt(_)) => return Err(bad(Msg::PhotoCorrupt)),
     };
+    // An EXIF time without its offset was read as UTC+8; the administered offset applies.
+    let evidence_rules = super::rules::evidence(core).await;
+    if analysis.exif.offset_assumed {
+        let rebase = i64::from(ASSUMED_OFFSET_MINUTES - evidence_rules.exif_offset_minutes) * 60;
+        analysis.exif.taken_at = analysis.exif.taken_at.map(|t| t + rebase);
+    }
 
     let site = core
         .store
@@ -206,7 +214,12 @@ pub async fn ingest(
         position: s.summary.position,
         radius_m: s.geofence_m as f64,
     });
-    let flag_list = flags(&facts_of(&row, elsewhere), fence, &core.config.flag_policy);
+    let flag_list = flags(
+        &facts_of(&row, elsewhere),
+        fence,
+        &core.config.flag_policy,
+        &evidence_rules,
+    );
     row.flags = serde_json::to_value(&flag_list).map_err(internal)?;
 
     // The original first (under its hash), then its thumbnails, then the row: a crash in between
@@ -240,7 +253,14 @@ pub async fn ingest(
                     sha256: row.sha256.clone(),
                     original_sha256: row.original_sha256.clone(),
                 };
-                if let Err(e) = reflag(&*core.store, &core.config.flag_policy, &scope).await {
+                if let Err(e) = reflag(
+                    &*core.store,
+                    &core.config.flag_policy,
+                    &evidence_rules,
+                    &scope,
+                )
+                .await
+                {
                     tracing::error!(error = %e, "flags of the earlier copies not updated");
                 }
             }

@@ -4,8 +4,13 @@
 use super::store_err;
 use crate::db::AuditEntry;
 use crate::state::Core;
-use jieshui_app::domain::fixture::{BadFact, Day, Judgement, LineFacts, Reason, RuleSet};
+use jieshui_app::domain::fixture::RuleForm;
+use jieshui_app::domain::fixture::{
+    BadFact, Day, EvidenceRules, Judgement, LineFacts, Reason, RuleSet,
+};
+use jieshui_app::domain::market::{field_error, FieldError};
 use jieshui_app::error::AppError;
+use jieshui_app::model::CurrentUser;
 use serde_json::Value;
 
 /// Every version of the rules, oldest first. A store without any gets the first version (from
@@ -28,6 +33,21 @@ pub async fn rule_sets(core: &Core) -> Result<Vec<RuleSet>, AppError> {
         .await
         .map_err(store_err)?;
     core.store.rule_sets().await.map_err(store_err)
+}
+
+/// The evidence rules of the version in force today (the city's calendar day). The first version's
+/// when the rules cannot be read (logged): evidence is still taken, and flags follow the next change.
+pub async fn evidence(core: &Core) -> EvidenceRules {
+    let today = super::market::visit_day(core, core.clock.now());
+    match rule_sets(core).await {
+        Ok(sets) => RuleSet::in_force(&sets, today)
+            .map(|r| r.evidence.clone())
+            .unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = ?e, "rules unreadable; the first version's evidence rules apply");
+            EvidenceRules::default()
+        }
+    }
 }
 
 /// Why a line could not be judged: its facts (by field), or the server.
@@ -135,4 +155,64 @@ pub fn line_facts(v: &Value) -> Result<LineFacts, BadFact> {
         phased_out: flag("phased_out")?,
         date,
     })
+}
+
+/// Why a new version was not made.
+#[derive(Debug)]
+pub enum NewVersionRefused {
+    Field(FieldError),
+    Server(AppError),
+}
+
+/// The day today in the city's calendar.
+fn today(core: &Core) -> Day {
+    super::market::visit_day(core, core.clock.now())
+}
+
+/// Checks the rules page's form against the latest version without writing: the field it would be
+/// refused at, if any.
+pub async fn check_form(core: &Core, form: &RuleForm) -> Result<Option<FieldError>, AppError> {
+    let sets = rule_sets(core).await?;
+    let base = sets
+        .iter()
+        .max_by_key(|s| s.version)
+        .cloned()
+        .unwrap_or_else(RuleSet::seed);
+    Ok(RuleSet::from_form(&base, form, base.version + 1, today(core)).err())
+}
+
+/// Makes a new version from the latest and the administrator's form, with its audit entry. Two
+/// administrators saving at once make one version; the second is told to look again.
+pub async fn new_version(
+    core: &Core,
+    actor: &CurrentUser,
+    form: &RuleForm,
+) -> Result<u32, NewVersionRefused> {
+    let sets = rule_sets(core).await.map_err(NewVersionRefused::Server)?;
+    let base = sets
+        .iter()
+        .max_by_key(|s| s.version)
+        .cloned()
+        .unwrap_or_else(RuleSet::seed);
+    let next = RuleSet::from_form(&base, form, base.version + 1, today(core))
+        .map_err(NewVersionRefused::Field)?;
+    let audit = AuditEntry {
+        actor_id: Some(actor.id),
+        action: "fixture_rules_new",
+        subject: format!("fixture_rules:{}", next.version),
+        detail: serde_json::json!({
+            "based_on": base.version,
+            "effective_from": next.effective_from.to_string(),
+            "source": next.source,
+        }),
+    };
+    match core.store.insert_rule_set(&next, &audit).await {
+        Ok(true) => Ok(next.version),
+        Ok(false) => Err(NewVersionRefused::Field(field_error(
+            "version",
+            "另一位管理员刚刚保存了新版本，请查看后重新提交。",
+            "Another administrator has just saved a version: look at it and submit again.",
+        ))),
+        Err(e) => Err(NewVersionRefused::Server(store_err(e))),
+    }
 }

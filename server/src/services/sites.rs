@@ -281,10 +281,11 @@ pub async fn commit_import(core: &Core, actor: &CurrentUser, id: Uuid) -> Result
         CommitOutcome::Committed { moved, .. } if !moved.is_empty() => {
             let store = core.store.clone();
             let policy = core.config.flag_policy;
+            let rules = super::rules::evidence(core).await;
             tokio::spawn(async move {
                 for site in moved {
                     let scope = ReflagScope::Site(site);
-                    if let Err(e) = reflag(&*store, &policy, &scope).await {
+                    if let Err(e) = reflag(&*store, &policy, &rules, &scope).await {
                         tracing::error!(error = %e, ?scope, "photo flags not recomputed after an import");
                     }
                 }
@@ -298,7 +299,8 @@ pub async fn commit_import(core: &Core, actor: &CurrentUser, id: Uuid) -> Result
 /// Recomputes photo flags after a site change. The change itself is saved already; a failure here
 /// is logged and leaves the old flags, which the next change recomputes.
 async fn refresh_flags(core: &Core, scope: &ReflagScope) {
-    if let Err(e) = reflag(&*core.store, &core.config.flag_policy, scope).await {
+    let rules = super::rules::evidence(core).await;
+    if let Err(e) = reflag(&*core.store, &core.config.flag_policy, &rules, scope).await {
         tracing::error!(error = %e, ?scope, "photo flags not recomputed after a site change");
     }
 }

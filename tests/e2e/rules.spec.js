@@ -19,7 +19,8 @@ test('an admin reads the rules in force, category by category', async ({ page })
 
 test('an admin makes a new rules version on a phone, and a mistake comes back as typed', async ({ page }) => {
   await signIn(page, 'admin');
-  await page.goto('/admin/rules');
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '规则' }).tap();
+  await expect(page.getByRole('heading', { level: 1, name: '规则与标准' })).toBeVisible();
   await page.getByRole('link', { name: '新建规则版本' }).tap();
   await expect(page.getByRole('heading', { level: 1, name: '新建规则版本' })).toBeVisible();
   const tomorrow = new Date(Date.now() + 36 * 3600 * 1000).toISOString().slice(0, 10);

@@ -56,7 +56,7 @@ async fn run(
             )
             .await?;
         let t1 = Instant::now();
-        let a = analyze(&bytes, &limits).map_err(|e| e.to_string())?;
+        let a = analyze(&bytes, &limits, 8 * 60).map_err(|e| e.to_string())?;
         let t2 = Instant::now();
         store.commit(&r).await?;
         for (edge, thumb) in &a.thumbs {

@@ -10,10 +10,6 @@ use std::io::Cursor;
 
 /// Long edges of the thumbnails made for every photo.
 pub const THUMB_SIZES: [u32; 2] = [320, 1280];
-/// China Standard Time, assumed here for an EXIF time written without its offset. The photo service
-/// re-bases such a time to the offset the administered evidence rules name.
-pub const ASSUMED_OFFSET_MINUTES: i32 = 8 * 60;
-const ASSUMED_OFFSET_SECS: i32 = ASSUMED_OFFSET_MINUTES * 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExifFacts {
@@ -135,7 +131,9 @@ fn degrees(f: Option<&exif::Field>, reference: Option<String>, negative: &str) -
     v.is_finite().then_some(v)
 }
 
-fn parse_time(text: &str, offset: Option<&str>) -> Option<(i64, bool)> {
+/// The time an EXIF text names: with its own offset when it carries one, else with `assumed_minutes`
+/// east of UTC (the administered evidence rules say which).
+fn parse_time(text: &str, offset: Option<&str>, assumed_minutes: i32) -> Option<(i64, bool)> {
     let fmt = time::macros::format_description!("[year]:[month]:[day] [hour]:[minute]:[second]");
     let local = time::PrimitiveDateTime::parse(text.trim(), &fmt).ok()?;
     let parsed = offset.and_then(|o| {
@@ -152,24 +150,25 @@ fn parse_time(text: &str, offset: Option<&str>) -> Option<(i64, bool)> {
     let (offset, assumed) = match parsed {
         Some(o) => (o, false),
         None => (
-            time::UtcOffset::from_whole_seconds(ASSUMED_OFFSET_SECS).ok()?,
+            time::UtcOffset::from_whole_seconds(assumed_minutes.saturating_mul(60)).ok()?,
             true,
         ),
     };
     Some((local.assume_offset(offset).unix_timestamp(), assumed))
 }
 
-/// The EXIF facts of any supported container; a file without EXIF gives empty facts.
-pub fn read_exif(bytes: &[u8]) -> ExifFacts {
+/// The EXIF facts of any supported container; a file without EXIF gives empty facts. A time without
+/// its offset is read as `assumed_minutes` east of UTC.
+pub fn read_exif(bytes: &[u8], assumed_minutes: i32) -> ExifFacts {
     match exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) {
-        Ok(ex) => facts(&ex),
+        Ok(ex) => facts(&ex, assumed_minutes),
         Err(_) => ExifFacts::default(),
     }
 }
 
 /// The EXIF facts of a bare EXIF block (TIFF data, with or without its `Exif\0\0` header) that the
 /// phone read from the original before re-encoding it; empty when the block is not EXIF.
-pub fn read_exif_block(block: &[u8]) -> ExifFacts {
+pub fn read_exif_block(block: &[u8], assumed_minutes: i32) -> ExifFacts {
     let tiff = block.strip_prefix(b"Exif\0\0").unwrap_or(block);
     if tiff.len() > MAX_EXIF_BLOCK {
         return ExifFacts::default();
@@ -177,13 +176,13 @@ pub fn read_exif_block(block: &[u8]) -> ExifFacts {
     match exif::Reader::new().read_raw(tiff.to_vec()) {
         Ok(ex) => ExifFacts {
             from_phone: true,
-            ..facts(&ex)
+            ..facts(&ex, assumed_minutes)
         },
         Err(_) => ExifFacts::default(),
     }
 }
 
-fn facts(ex: &exif::Exif) -> ExifFacts {
+fn facts(ex: &exif::Exif, assumed_minutes: i32) -> ExifFacts {
     let get = |t: exif::Tag| ex.get_field(t, exif::In::PRIMARY);
     let taken_text =
         ascii(get(exif::Tag::DateTimeOriginal)).or_else(|| ascii(get(exif::Tag::DateTime)));
@@ -191,7 +190,7 @@ fn facts(ex: &exif::Exif) -> ExifFacts {
         ascii(get(exif::Tag::OffsetTimeOriginal)).or_else(|| ascii(get(exif::Tag::OffsetTime)));
     let parsed = taken_text
         .as_deref()
-        .and_then(|t| parse_time(t, offset.as_deref()));
+        .and_then(|t| parse_time(t, offset.as_deref(), assumed_minutes));
     let lat = degrees(
         get(exif::Tag::GPSLatitude),
         ascii(get(exif::Tag::GPSLatitudeRef)),
@@ -280,7 +279,12 @@ pub fn heif_boxes_ok(bytes: &[u8]) -> bool {
 
 /// Everything about one photo. Refuses what is not an image, what is too large to decode safely
 /// (checked from the header), and what is damaged.
-pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeError> {
+/// `exif_offset_minutes`: the offset assumed for an EXIF time written without one.
+pub fn analyze(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    exif_offset_minutes: i32,
+) -> Result<Analysis, AnalyzeError> {
     let kind = ImageKind::sniff(bytes).ok_or(AnalyzeError::NotAnImage)?;
     if kind == ImageKind::Jpeg && !jpeg_complete(bytes) {
         // Decoders fill a cut-off scan with grey and carry on; evidence must be whole.
@@ -294,7 +298,7 @@ pub fn analyze(bytes: &[u8], limits: &DecodeLimits) -> Result<Analysis, AnalyzeE
             "the HEIF box structure is not whole".into(),
         ));
     }
-    let exif = read_exif(bytes);
+    let exif = read_exif(bytes, exif_offset_minutes);
     let Some(format) = image_format(kind) else {
         // HEIC: kept as evidence (hash, EXIF, position), shown as "no preview".
         return Ok(Analysis {
@@ -662,6 +666,9 @@ mod tests {
     use super::fixture::{camera_jpeg, textured_jpeg, with_exif, CameraExif};
     use super::*;
 
+    /// China Standard Time, the seeded evidence rules' offset.
+    const CST: i32 = 8 * 60;
+
     /// A TIFF EXIF block with GPS written as SRATIONAL (or another type), the longitude before the
     /// latitude, as some phones write it.
     fn gps_block(lat: exif::Value, lat_ref: &str, lon: exif::Value, lon_ref: &str) -> Vec<u8> {
@@ -715,7 +722,7 @@ mod tests {
             sr(&[(24, 1), (56, 1), (1530, 100)]),
             "E",
         );
-        let f = read_exif_block(&helsinki);
+        let f = read_exif_block(&helsinki, CST);
         let (lat, lon) = (f.lat.expect("lat"), f.lon.expect("lon"));
         assert!(
             (lat - (60.0 + 10.0 / 60.0 + 12.34 / 3600.0)).abs() < 1e-9,
@@ -732,7 +739,7 @@ mod tests {
             sr(&[(151, 1), (12, 1), (0, 1)]),
             "E",
         );
-        let f = read_exif_block(&south);
+        let f = read_exif_block(&south, CST);
         assert!((f.lat.expect("lat") + (33.0 + 52.0 / 60.0)).abs() < 1e-9);
         // Decimal degrees as one DOUBLE, and whole degrees as LONG.
         let doubles = gps_block(
@@ -741,7 +748,7 @@ mod tests {
             Value::Long(vec![115, 58, 14]),
             "E",
         );
-        let f = read_exif_block(&doubles);
+        let f = read_exif_block(&doubles, CST);
         assert!((f.lat.expect("lat") - 36.4603).abs() < 1e-9);
         assert!((f.lon.expect("lon") - (115.0 + 58.0 / 60.0 + 14.0 / 3600.0)).abs() < 1e-9);
         // A zero denominator is no position, not infinity.
@@ -751,7 +758,7 @@ mod tests {
             sr(&[(24, 1), (0, 1), (0, 1)]),
             "E",
         );
-        assert_eq!(read_exif_block(&broken).lat, None);
+        assert_eq!(read_exif_block(&broken, CST).lat, None);
     }
 
     fn exif_at_shop(orientation: u16) -> CameraExif<'static> {
@@ -768,7 +775,7 @@ mod tests {
     #[test]
     fn camera_facts_are_read() {
         let jpeg = camera_jpeg(64, 48, &exif_at_shop(1));
-        let a = analyze(&jpeg, &DecodeLimits::default()).expect("analyzed");
+        let a = analyze(&jpeg, &DecodeLimits::default(), CST).expect("analyzed");
         assert_eq!(a.kind, ImageKind::Jpeg);
         assert_eq!(a.size, Some((64, 48)));
         let e = a.exif;
@@ -790,11 +797,11 @@ mod tests {
     #[test]
     fn the_block_the_phone_cuts_out_reads_as_the_whole_file_does() {
         let jpeg = camera_jpeg(64, 48, &exif_at_shop(6));
-        let whole = read_exif(&jpeg);
+        let whole = read_exif(&jpeg, CST);
         assert!(!whole.is_empty() && !whole.from_phone);
         // What the browser sends: the slice `exif_block` finds, without the `Exif\0\0` header.
         let range = jieshui_app::domain::evidence::exif_block(&jpeg).expect("EXIF segment");
-        let from_phone = read_exif_block(&jpeg[range.clone()]);
+        let from_phone = read_exif_block(&jpeg[range.clone()], CST);
         assert_eq!(
             from_phone,
             ExifFacts {
@@ -804,19 +811,19 @@ mod tests {
         );
         // With the header it reads the same; anything else reads as nothing.
         assert_eq!(
-            read_exif_block(&jpeg[range.start - 6..range.end]),
+            read_exif_block(&jpeg[range.start - 6..range.end], CST),
             from_phone
         );
-        assert!(read_exif_block(b"not exif at all").is_empty());
-        assert!(read_exif_block(&[]).is_empty());
-        assert!(read_exif_block(&vec![0u8; MAX_EXIF_BLOCK + 1]).is_empty());
+        assert!(read_exif_block(b"not exif at all", CST).is_empty());
+        assert!(read_exif_block(&[], CST).is_empty());
+        assert!(read_exif_block(&vec![0u8; MAX_EXIF_BLOCK + 1], CST).is_empty());
     }
 
     #[test]
     fn large_photos_decode_at_a_reduced_scale_into_upright_thumbnails() {
         // 3000 × 2000 held sideways: shown 2000 × 3000; decoded at ½ for the 1280 px thumbnail.
         let jpeg = with_exif(&textured_jpeg(3000, 2000), &exif_at_shop(6));
-        let a = analyze(&jpeg, &DecodeLimits::default()).expect("analyzed");
+        let a = analyze(&jpeg, &DecodeLimits::default(), CST).expect("analyzed");
         assert_eq!(a.size, Some((2000, 3000)));
         let dims: Vec<(u32, u32)> = a
             .thumbs
@@ -836,7 +843,7 @@ mod tests {
                 &mut g, 85,
             ))
             .expect("encode");
-        let a = analyze(&g, &DecodeLimits::default()).expect("analyzed");
+        let a = analyze(&g, &DecodeLimits::default(), CST).expect("analyzed");
         assert_eq!(a.size, Some((2800, 2100)));
         assert_eq!(
             a.thumbs.iter().map(|t| t.0).collect::<Vec<_>>(),
@@ -850,15 +857,19 @@ mod tests {
             offset: None,
             ..exif_at_shop(1)
         };
-        let facts = read_exif(&camera_jpeg(8, 8, &e));
+        let facts = read_exif(&camera_jpeg(8, 8, &e), CST);
         assert_eq!(facts.taken_at, Some(1_795_918_502));
         assert!(facts.offset_assumed);
+        // Another administered offset: the same local time is an hour later at +07:00.
+        let west = read_exif(&camera_jpeg(8, 8, &e), 7 * 60);
+        assert_eq!(west.taken_at, Some(1_795_918_502 + 3600));
+        assert!(west.offset_assumed);
         let e = CameraExif {
             offset: Some("+00:00"),
             ..exif_at_shop(1)
         };
         assert_eq!(
-            read_exif(&camera_jpeg(8, 8, &e)).taken_at,
+            read_exif(&camera_jpeg(8, 8, &e), CST).taken_at,
             Some(1_795_918_502 + 8 * 3600)
         );
     }
@@ -869,6 +880,7 @@ mod tests {
             let a = analyze(
                 &camera_jpeg(64, 48, &exif_at_shop(o)),
                 &DecodeLimits::default(),
+                CST,
             )
             .expect("analyzed");
             assert_eq!(a.exif.orientation, Some(o));
@@ -887,15 +899,15 @@ mod tests {
     #[test]
     fn what_is_not_a_sound_image_is_refused() {
         let l = DecodeLimits::default();
-        assert_eq!(analyze(b"", &l).err(), Some(AnalyzeError::NotAnImage));
+        assert_eq!(analyze(b"", &l, CST).err(), Some(AnalyzeError::NotAnImage));
         assert_eq!(
-            analyze(b"just some text, named photo.jpg", &l).err(),
+            analyze(b"just some text, named photo.jpg", &l, CST).err(),
             Some(AnalyzeError::NotAnImage)
         );
         let jpeg = camera_jpeg(64, 48, &exif_at_shop(1));
         let truncated = &jpeg[..jpeg.len() / 2];
         assert!(
-            matches!(analyze(truncated, &l), Err(AnalyzeError::Corrupt(_))),
+            matches!(analyze(truncated, &l, CST), Err(AnalyzeError::Corrupt(_))),
             "truncated"
         );
         let mut corrupt = jpeg.clone();
@@ -904,7 +916,7 @@ mod tests {
         }
         // Damaged scan data may still decode to garbage pixels; it must never panic, and if it is
         // kept it is kept as what it is: a JPEG of its own size, with its thumbnails.
-        match analyze(&corrupt, &l) {
+        match analyze(&corrupt, &l, CST) {
             Err(AnalyzeError::Corrupt(_)) => {}
             Ok(a) => {
                 assert_eq!(a.kind, ImageKind::Jpeg);
@@ -919,7 +931,7 @@ mod tests {
     fn decompression_bombs_are_refused_from_the_header() {
         // A 30,000 × 30,000 PNG header: refused before any pixel is decoded.
         let png = super::fixture::png_header(30_000, 30_000);
-        let r = analyze(&png, &DecodeLimits::default());
+        let r = analyze(&png, &DecodeLimits::default(), CST);
         assert!(matches!(r, Err(AnalyzeError::TooLarge(..))), "{r:?}");
     }
 
@@ -938,7 +950,7 @@ mod tests {
     #[test]
     fn heic_is_kept_without_preview() {
         let heic = heif(&[(b"meta", 24), (b"mdat", 100)]);
-        let a = analyze(&heic, &DecodeLimits::default()).expect("kept");
+        let a = analyze(&heic, &DecodeLimits::default(), CST).expect("kept");
         assert_eq!((a.kind, a.size, a.thumbs.len()), (ImageKind::Heic, None, 0));
     }
 
@@ -973,7 +985,7 @@ mod tests {
             ),
         ] {
             assert!(
-                matches!(analyze(&bytes, &limits), Err(AnalyzeError::Corrupt(_))),
+                matches!(analyze(&bytes, &limits, CST), Err(AnalyzeError::Corrupt(_))),
                 "{name}"
             );
         }

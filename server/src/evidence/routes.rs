@@ -395,7 +395,11 @@ async fn thumb(
 /// Thumbnails made again from the stored original, and stored.
 async fn remake_thumbs(state: &AppState, sha256: &str) -> Result<Vec<(u32, Vec<u8>)>, String> {
     let path = state.photos.path_for(sha256).ok_or("bad hash")?;
-    let analysis = analyze_off_runtime(state, &path, None)
+    // Only the thumbnails are kept from this analysis; the stored facts stay as they were read.
+    let offset = crate::services::rules::evidence(state)
+        .await
+        .exif_offset_minutes;
+    let analysis = analyze_off_runtime(state, &path, None, offset)
         .await?
         .map_err(|e| e.to_string())?;
     for (edge, jpeg) in &analysis.thumbs {

@@ -6,9 +6,7 @@
 
 use super::inspections::{num, Refused};
 use crate::db::{AuditEntry, PhotoRow, ReflagScope, StoreError};
-use crate::evidence::analyze::{
-    analyze, read_exif_block, Analysis, AnalyzeError, ASSUMED_OFFSET_MINUTES,
-};
+use crate::evidence::analyze::{analyze, read_exif_block, Analysis, AnalyzeError};
 use crate::evidence::reflag::{facts_of, reflag};
 use crate::evidence::store::Received;
 use crate::state::Core;
@@ -162,21 +160,21 @@ pub async fn ingest(
         return Err(Refused::User(StatusCode::CONFLICT, Msg::AlreadySubmitted));
     }
 
-    let analysis = analyze_off_runtime(core, &received.temp, f.exif_block)
-        .await
-        .map_err(internal)?;
-    let mut analysis = match analysis {
+    let evidence_rules = super::rules::evidence(core).await;
+    let analysis = analyze_off_runtime(
+        core,
+        &received.temp,
+        f.exif_block,
+        evidence_rules.exif_offset_minutes,
+    )
+    .await
+    .map_err(internal)?;
+    let analysis = match analysis {
         Ok(a) => a,
         Err(AnalyzeError::NotAnImage) => return Err(bad(Msg::PhotoNotImage)),
         Err(AnalyzeError::TooLarge(..)) => return Err(bad(Msg::PhotoTooManyPixels)),
         Err(AnalyzeError::Corrupt(_)) => return Err(bad(Msg::PhotoCorrupt)),
     };
-    // An EXIF time without its offset was read as UTC+8; the administered offset applies.
-    let evidence_rules = super::rules::evidence(core).await;
-    if analysis.exif.offset_assumed {
-        let rebase = i64::from(ASSUMED_OFFSET_MINUTES - evidence_rules.exif_offset_minutes) * 60;
-        analysis.exif.taken_at = analysis.exif.taken_at.map(|t| t + rebase);
-    }
 
     let site = core
         .store
@@ -284,11 +282,13 @@ pub async fn ingest(
 /// `analyze` of the file at `path`, off the async runtime and under the decode semaphore. A
 /// downscaled photo lost its EXIF in the re-encode: the facts the phone read from the original
 /// (`phone_exif`) stand in, marked as such; a file with EXIF of its own keeps its own. The outer
-/// error is the server's (reading, the pool), the inner one the file's.
+/// error is the server's (reading, the pool), the inner one the file's. `exif_offset_minutes`: the
+/// offset the evidence rules assume for an EXIF time without one.
 pub async fn analyze_off_runtime(
     core: &Core,
     path: &std::path::Path,
     phone_exif: Option<Vec<u8>>,
+    exif_offset_minutes: i32,
 ) -> Result<Result<Analysis, AnalyzeError>, String> {
     // The permit first: a queue of uploads waits with its files on disk, not in memory.
     let permit = core
@@ -301,10 +301,10 @@ pub async fn analyze_off_runtime(
     let limits = core.config.decode_limits;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut a = analyze(&bytes, &limits)?;
+        let mut a = analyze(&bytes, &limits, exif_offset_minutes)?;
         if a.exif.is_empty() {
             if let Some(block) = phone_exif {
-                a.exif = read_exif_block(&block);
+                a.exif = read_exif_block(&block, exif_offset_minutes);
             }
         }
         Ok(a)

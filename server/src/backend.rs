@@ -229,23 +229,15 @@ impl Backend for ServerBackend {
     }
 
     async fn rules(&self) -> Result<jieshui_app::model::rules::RulesView, AppError> {
-        use jieshui_app::domain::fixture::{Day, RuleSet};
+        use jieshui_app::domain::fixture::RuleSet;
         let mut versions = services::rules::rule_sets(&self.core).await?;
-        let today = self
-            .core
-            .clock
-            .now()
-            .to_offset(self.core.config.utc_offset)
-            .date()
-            .to_string();
-        let in_force = Day::parse(&today)
-            .and_then(|d| RuleSet::in_force(&versions, d))
-            .map(|r| r.version);
+        let today = self.core.today();
+        let in_force = RuleSet::in_force(&versions, today).map(|r| r.version);
         versions.reverse();
         Ok(jieshui_app::model::rules::RulesView {
             versions,
             in_force,
-            today,
+            today: today.to_string(),
         })
     }
 

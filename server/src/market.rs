@@ -121,7 +121,7 @@ async fn record_json(
     Ok(json!({
         "id": i.id,
         "kind": i.kind.as_str(),
-        "status": rec.status.as_str(),
+        "status": rec.inspection.status.as_str(),
         "site": site.map(|s| json!({
             "id": s.summary.id,
             "name": s.summary.name,
@@ -134,7 +134,7 @@ async fn record_json(
             "name": inspector.map(|u| u.user.display_name),
         },
         "started_at": rfc3339(i.started_at),
-        "visit_date": crate::services::market::visit_day(state, i.started_at).to_string(),
+        "visit_date": state.day_of(i.started_at).to_string(),
         "start": i.start.map(|f| json!({
             "lat": f.position.lat,
             "lon": f.position.lon,
@@ -182,16 +182,9 @@ async fn put_draft(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let value = match serde_json::from_slice::<Value>(&body) {
-        Ok(v) => v,
-        Err(_) => {
-            // Who may write is said before what is wrong with the body.
-            if let Err(r) = market::record(&state, info.user.as_ref(), &id).await {
-                return refused(r, info.lang);
-            }
-            Value::Null
-        }
-    };
+    // A body that is not JSON reaches the service as null: who may write is said first, then
+    // that the body is not a JSON object.
+    let value = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     match market::save_draft(&state, info.user.as_ref(), &id, &value).await {
         Ok(rec) => answer(&state, StatusCode::OK, &rec, info.lang).await,
         Err(r) => refused(r, info.lang),

@@ -27,6 +27,25 @@ pub struct Core {
 
 pub type SharedCore = Arc<Core>;
 
+impl Core {
+    /// The city's calendar day of `t` (the configured UTC offset): the day a visit is judged by,
+    /// and the day rule versions start on.
+    pub fn day_of(&self, t: time::OffsetDateTime) -> jieshui_app::domain::fixture::Day {
+        let d = t.to_offset(self.config.utc_offset).date();
+        let (y, m, day) = (
+            d.year().max(0) as u32,
+            u32::from(u8::from(d.month())),
+            u32::from(d.day()),
+        );
+        jieshui_app::domain::fixture::Day(y * 10_000 + m * 100 + day)
+    }
+
+    /// Today in the city's calendar, by the service clock.
+    pub fn today(&self) -> jieshui_app::domain::fixture::Day {
+        self.day_of(self.clock.now())
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub core: SharedCore,

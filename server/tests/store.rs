@@ -784,7 +784,7 @@ pub async fn a_draft_is_written_once_and_submitted_once(store: SharedStore) {
     assert_eq!(rec.outcome, Some(Outcome::Rectify));
     assert_eq!(rec.rectify_by, draft.rectify_by);
     assert_eq!(rec.digest.as_deref(), Some("d1"));
-    assert_eq!(rec.status, InspectionStatus::Draft);
+    assert_eq!(rec.inspection.status, InspectionStatus::Draft);
     let drafts = store.audit_trail(None, 100).await.expect("db");
     assert_eq!(drafts.iter().filter(|e| e.action == "draft").count(), 1);
     // Fewer lines replace more.
@@ -839,7 +839,7 @@ pub async fn a_draft_is_written_once_and_submitted_once(store: SharedStore) {
         .await
         .expect("db")
         .expect("record");
-    assert_eq!(rec.status, InspectionStatus::Submitted);
+    assert_eq!(rec.inspection.status, InspectionStatus::Submitted);
     assert_eq!(rec.submitted_at, Some(at));
     assert_eq!(
         rec.lines, judged,

@@ -201,8 +201,8 @@ pub enum SubmitWrite {
 /// A market check as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MarketRecord {
+    /// With its status (draft, submitted).
     pub inspection: InspectionRow,
-    pub status: InspectionStatus,
     pub lines: Vec<StoredLine>,
     pub outcome: Option<Outcome>,
     pub outcome_note: String,

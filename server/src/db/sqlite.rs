@@ -1519,7 +1519,6 @@ impl MarketStore for SqliteStore {
                 .map(stored_line)
                 .collect::<StoreResult<Vec<_>>>()?;
         Ok(Some(MarketRecord {
-            status: inspection.status,
             inspection,
             lines,
             outcome: outcome

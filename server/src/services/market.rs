@@ -5,7 +5,6 @@
 //! every record, an inspector only their own. A refusal writes nothing.
 
 use super::incident;
-use super::inspections::Refused;
 use crate::db::{
     AuditEntry, DraftWrite, MarketRecord, StoreError, StoredDraft, StoredLine, SubmitWrite,
 };
@@ -35,28 +34,8 @@ pub enum MarketRefused {
     Internal(String),
 }
 
-impl From<Refused> for MarketRefused {
-    fn from(r: Refused) -> Self {
-        match r {
-            Refused::User(s, m) => MarketRefused::User(s, m),
-            Refused::Internal(i) => MarketRefused::Internal(i),
-        }
-    }
-}
-
 fn internal(e: impl std::fmt::Display) -> MarketRefused {
     MarketRefused::Internal(incident(e))
-}
-
-/// The day of a visit in the city's time zone: the day its rules are taken from.
-pub fn visit_day(core: &Core, started_at: time::OffsetDateTime) -> Day {
-    let d = started_at.to_offset(core.config.utc_offset).date();
-    let (y, m, day) = (
-        d.year().max(0) as u32,
-        u8::from(d.month()) as u32,
-        d.day() as u32,
-    );
-    Day(y * 10_000 + m * 100 + day)
 }
 
 /// Loads a record for `user`: 401 unsigned, 404 unknown (or, for an inspector, another's — a
@@ -169,7 +148,7 @@ pub async fn save_draft(
     body: &Value,
 ) -> Result<MarketRecord, MarketRefused> {
     let (user, rec) = load(core, user, id, true).await?;
-    if rec.status != InspectionStatus::Draft {
+    if rec.inspection.status != InspectionStatus::Draft {
         return Err(MarketRefused::User(
             StatusCode::CONFLICT,
             Msg::AlreadySubmitted,
@@ -177,7 +156,7 @@ pub async fn save_draft(
     }
     let draft = parse_draft(body).map_err(MarketRefused::Field)?;
     check_draft(&draft).map_err(MarketRefused::Field)?;
-    let day = visit_day(core, rec.inspection.started_at);
+    let day = core.day_of(rec.inspection.started_at);
     let lines = judge_lines(core, &draft.lines, day).await?;
     let stored = StoredDraft {
         digest: digest(&lines, &draft),
@@ -243,10 +222,10 @@ pub async fn submit(
 ) -> Result<(MarketRecord, bool), MarketRefused> {
     for _ in 0..5 {
         let (user, rec) = load(core, user, id, true).await?;
-        if rec.status != InspectionStatus::Draft {
+        if rec.inspection.status != InspectionStatus::Draft {
             return Ok((rec, false));
         }
-        let day = visit_day(core, rec.inspection.started_at);
+        let day = core.day_of(rec.inspection.started_at);
         let draft = rec.draft();
         let lines = judge_lines(core, &draft.lines, day).await?;
         let verdicts: Vec<Verdict> = lines.iter().map(|l| l.judgement.verdict).collect();
@@ -300,7 +279,6 @@ pub async fn submit(
                 inspection.status = InspectionStatus::Submitted;
                 let submitted = MarketRecord {
                     inspection,
-                    status: InspectionStatus::Submitted,
                     lines,
                     updated_at: Some(at),
                     submitted_at: Some(at),
@@ -320,18 +298,14 @@ pub async fn submit(
     ))
 }
 
-fn bad(field: String, zh: &str, en: &str) -> FieldError {
-    field_error(field, zh, en)
-}
-
 /// The draft of `PUT /api/inspections/{id}/draft`, field by field, each refused by its name in the
 /// contract (`lines[3].quantity`): `{lines: [{id, category, brand, model, manufacturer,
 /// label_present, grade, figure, figure2, quantity, phased_out, filing_no, note, edited_at}],
 /// outcome, outcome_note, rectify_by}`. The number of lines is checked before any line is read.
 pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
     let obj = v.as_object().ok_or_else(|| {
-        bad(
-            "body".into(),
+        field_error(
+            "body",
             "请求应为 JSON 对象。",
             "The request must be a JSON object.",
         )
@@ -340,8 +314,8 @@ pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
         None | Some(Value::Null) => &[][..],
         Some(Value::Array(a)) => a.as_slice(),
         Some(_) => {
-            return Err(bad(
-                "lines".into(),
+            return Err(field_error(
+                "lines",
                 "lines 应为数组。",
                 "lines must be an array.",
             ))
@@ -363,22 +337,22 @@ pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
         match obj.get(name) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.trim().to_string()),
-            Some(_) => Err(bad(name.into(), "应为文字。", "Must be text.")),
+            Some(_) => Err(field_error(name, "应为文字。", "Must be text.")),
         }
     };
     let outcome = match obj.get("outcome") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) => Some(Outcome::parse(s).ok_or_else(|| {
-            bad(
-                "outcome".into(),
+            field_error(
+                "outcome",
                 "处理结果应为 compliant、rectify、off_sale 或 refer。",
                 "The outcome is one of compliant, rectify, off_sale, refer.",
             )
         })?),
         Some(_) => {
-            return Err(bad(
-                "outcome".into(),
+            return Err(field_error(
+                "outcome",
                 "处理结果应为 compliant、rectify、off_sale 或 refer。",
                 "The outcome is one of compliant, rectify, off_sale, refer.",
             ))
@@ -388,15 +362,15 @@ pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(Day::parse(s.trim()).ok_or_else(|| {
-            bad(
-                "rectify_by".into(),
+            field_error(
+                "rectify_by",
                 "日期应为 YYYY-MM-DD。",
                 "A date is YYYY-MM-DD.",
             )
         })?),
         Some(_) => {
-            return Err(bad(
-                "rectify_by".into(),
+            return Err(field_error(
+                "rectify_by",
                 "日期应为 YYYY-MM-DD。",
                 "A date is YYYY-MM-DD.",
             ))
@@ -413,7 +387,7 @@ pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
 fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
     let f = |name: &str| format!("lines[{i}].{name}");
     let obj = v.as_object().ok_or_else(|| {
-        bad(
+        field_error(
             format!("lines[{i}]"),
             "每个产品应为 JSON 对象。",
             "Each line must be a JSON object.",
@@ -423,14 +397,14 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
         match obj.get(name) {
             None | Some(Value::Null) => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.trim().to_string()),
-            Some(_) => Err(bad(f(name), "应为文字。", "Must be text.")),
+            Some(_) => Err(field_error(f(name), "应为文字。", "Must be text.")),
         }
     };
     let flag = |name: &str| -> Result<bool, FieldError> {
         match obj.get(name) {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(bad(
+            Some(_) => Err(field_error(
                 f(name),
                 "应为 true 或 false。",
                 "Must be true or false.",
@@ -445,14 +419,14 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
                     .filter(|v| v.is_finite())
                     .map(Some)
                     .ok_or_else(|| {
-                        bad(
+                        field_error(
                             f(name),
                             "标识上的数值应为数字。",
                             "A labelled figure is a number.",
                         )
                     })
             }
-            Some(_) => Err(bad(
+            Some(_) => Err(field_error(
                 f(name),
                 "标识上的数值应为数字。",
                 "A labelled figure is a number.",
@@ -461,7 +435,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
     };
     let id = text("id")?.to_ascii_lowercase();
     if !is_uuid(&id) {
-        return Err(bad(
+        return Err(field_error(
             f("id"),
             "产品编号无效。",
             "The line id is not a valid UUID.",
@@ -469,7 +443,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
     }
     let category = text("category")?;
     if category.is_empty() {
-        return Err(bad(
+        return Err(field_error(
             f("category"),
             "请选择器具类别。",
             "Choose a fixture category.",
@@ -479,7 +453,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(n.as_u64().and_then(|g| u8::try_from(g).ok()).ok_or_else(
             || {
-                bad(
+                field_error(
                     f("grade"),
                     "等级应为 1–5 的整数。",
                     "A grade is a whole number, 1 to 5.",
@@ -487,7 +461,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
             },
         )?),
         Some(_) => {
-            return Err(bad(
+            return Err(field_error(
                 f("grade"),
                 "等级应为 1–5 的整数。",
                 "A grade is a whole number, 1 to 5.",
@@ -500,7 +474,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
             n.as_u64()
                 .and_then(|q| u32::try_from(q).ok())
                 .ok_or_else(|| {
-                    bad(
+                    field_error(
                         f("quantity"),
                         "陈列数量应为不小于 0 的整数。",
                         "The quantity on display is a whole number, 0 or more.",
@@ -508,7 +482,7 @@ fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
                 })?
         }
         Some(_) => {
-            return Err(bad(
+            return Err(field_error(
                 f("quantity"),
                 "陈列数量应为不小于 0 的整数。",
                 "The quantity on display is a whole number, 0 or more.",

@@ -38,9 +38,8 @@ pub async fn rule_sets(core: &Core) -> Result<Vec<RuleSet>, AppError> {
 /// The evidence rules of the version in force today (the city's calendar day). The first version's
 /// when the rules cannot be read (logged): evidence is still taken, and flags follow the next change.
 pub async fn evidence(core: &Core) -> EvidenceRules {
-    let today = super::market::visit_day(core, core.clock.now());
     match rule_sets(core).await {
-        Ok(sets) => RuleSet::in_force(&sets, today)
+        Ok(sets) => RuleSet::in_force(&sets, core.today())
             .map(|r| r.evidence.clone())
             .unwrap_or_default(),
         Err(e) => {
@@ -164,21 +163,19 @@ pub enum NewVersionRefused {
     Server(AppError),
 }
 
-/// The day today in the city's calendar.
-fn today(core: &Core) -> Day {
-    super::market::visit_day(core, core.clock.now())
+/// The newest version, which a new one starts from.
+fn latest(sets: &[RuleSet]) -> RuleSet {
+    sets.iter()
+        .max_by_key(|s| s.version)
+        .cloned()
+        .unwrap_or_else(RuleSet::seed)
 }
 
 /// Checks the rules page's form against the latest version without writing: the field it would be
 /// refused at, if any.
 pub async fn check_form(core: &Core, form: &RuleForm) -> Result<Option<FieldError>, AppError> {
-    let sets = rule_sets(core).await?;
-    let base = sets
-        .iter()
-        .max_by_key(|s| s.version)
-        .cloned()
-        .unwrap_or_else(RuleSet::seed);
-    Ok(RuleSet::from_form(&base, form, base.version + 1, today(core)).err())
+    let base = latest(&rule_sets(core).await?);
+    Ok(RuleSet::from_form(&base, form, base.version + 1, core.today()).err())
 }
 
 /// Makes a new version from the latest and the administrator's form, with its audit entry. Two
@@ -188,13 +185,8 @@ pub async fn new_version(
     actor: &CurrentUser,
     form: &RuleForm,
 ) -> Result<u32, NewVersionRefused> {
-    let sets = rule_sets(core).await.map_err(NewVersionRefused::Server)?;
-    let base = sets
-        .iter()
-        .max_by_key(|s| s.version)
-        .cloned()
-        .unwrap_or_else(RuleSet::seed);
-    let next = RuleSet::from_form(&base, form, base.version + 1, today(core))
+    let base = latest(&rule_sets(core).await.map_err(NewVersionRefused::Server)?);
+    let next = RuleSet::from_form(&base, form, base.version + 1, core.today())
         .map_err(NewVersionRefused::Field)?;
     let audit = AuditEntry {
         actor_id: Some(actor.id),

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
-use jieshui_app::domain::fixture::{BadFact, Reason};
-use jieshui_app::domain::market::{suggest_outcome, Outcome};
+use jieshui_app::domain::fixture::Reason;
+use jieshui_app::domain::market::{field_error, suggest_outcome, FieldError, Outcome};
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::{Lang, Msg};
 use serde_json::{json, Value};
@@ -246,12 +246,8 @@ fn said(r: &Reason, lang: Lang) -> &str {
     }
 }
 
-fn refuse_fact(b: &BadFact, lang: Lang) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({ "field": b.field, "error": said(&b.reason, lang) })),
-    )
-        .into_response()
+fn refuse_fact(f: FieldError, lang: Lang) -> Response {
+    refused(MarketRefused::Field(f), lang)
 }
 
 /// `POST /api/verdict` (any signed-in user): `{category, label_present, grade, figure, figure2,
@@ -270,21 +266,11 @@ async fn verdict(
         )
             .into_response();
     }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
-        return refuse_fact(
-            &BadFact {
-                field: "body",
-                reason: Reason {
-                    zh: "请求应为 JSON 对象。".into(),
-                    en: "The request must be a JSON object.".into(),
-                },
-            },
-            lang,
-        );
-    };
+    // A body that is not JSON is refused as not being an object.
+    let value = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
     let facts = match line_facts(&value) {
         Ok(f) => f,
-        Err(b) => return refuse_fact(&b, lang),
+        Err(b) => return refuse_fact(b, lang),
     };
     match judge(&state, &facts).await {
         Ok(j) => Json(json!({
@@ -293,15 +279,13 @@ async fn verdict(
             "rules_version": j.rules_version,
         }))
         .into_response(),
-        Err(NotJudged::Fact(b)) => refuse_fact(&b, lang),
+        Err(NotJudged::Fact(b)) => refuse_fact(b, lang),
         Err(NotJudged::NoRules(day)) => refuse_fact(
-            &BadFact {
-                field: "date",
-                reason: Reason {
-                    zh: format!("{day} 没有生效的判定规则。"),
-                    en: format!("No rules were in force on {day}."),
-                },
-            },
+            field_error(
+                "date",
+                format!("{day} 没有生效的判定规则。"),
+                format!("No rules were in force on {day}."),
+            ),
             lang,
         ),
         Err(NotJudged::Server(e)) => {

@@ -4,6 +4,7 @@
 //! Who may do what: the inspection's own inspector saves and submits; supervisors and admins read
 //! every record, an inspector only their own. A refusal writes nothing.
 
+use super::fields::Fields;
 use super::incident;
 use crate::db::{
     AuditEntry, DraftWrite, MarketRecord, StoreError, StoredDraft, StoredLine, SubmitWrite,
@@ -303,14 +304,8 @@ pub async fn submit(
 /// label_present, grade, figure, figure2, quantity, phased_out, filing_no, note, edited_at}],
 /// outcome, outcome_note, rectify_by}`. The number of lines is checked before any line is read.
 pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
-    let obj = v.as_object().ok_or_else(|| {
-        field_error(
-            "body",
-            "请求应为 JSON 对象。",
-            "The request must be a JSON object.",
-        )
-    })?;
-    let lines = match obj.get("lines") {
+    let f = Fields::of(v, "", "body")?;
+    let lines = match v.get("lines") {
         None | Some(Value::Null) => &[][..],
         Some(Value::Array(a)) => a.as_slice(),
         Some(_) => {
@@ -333,181 +328,50 @@ pub fn parse_draft(v: &Value) -> Result<Draft, FieldError> {
         .enumerate()
         .map(|(i, l)| parse_line(i, l))
         .collect::<Result<Vec<_>, _>>()?;
-    let text = |name: &str| -> Result<String, FieldError> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.trim().to_string()),
-            Some(_) => Err(field_error(name, "应为文字。", "Must be text.")),
-        }
-    };
-    let outcome = match obj.get("outcome") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s)) => Some(Outcome::parse(s).ok_or_else(|| {
-            field_error(
-                "outcome",
-                "处理结果应为 compliant、rectify、off_sale 或 refer。",
-                "The outcome is one of compliant, rectify, off_sale, refer.",
-            )
-        })?),
-        Some(_) => {
+    let outcome = match f.text("outcome") {
+        Ok(s) if s.is_empty() => None,
+        Ok(s) if Outcome::parse(&s).is_some() => Outcome::parse(&s),
+        _ => {
             return Err(field_error(
                 "outcome",
                 "处理结果应为 compliant、rectify、off_sale 或 refer。",
                 "The outcome is one of compliant, rectify, off_sale, refer.",
-            ))
-        }
-    };
-    let rectify_by = match obj.get("rectify_by") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(Day::parse(s.trim()).ok_or_else(|| {
-            field_error(
-                "rectify_by",
-                "日期应为 YYYY-MM-DD。",
-                "A date is YYYY-MM-DD.",
-            )
-        })?),
-        Some(_) => {
-            return Err(field_error(
-                "rectify_by",
-                "日期应为 YYYY-MM-DD。",
-                "A date is YYYY-MM-DD.",
             ))
         }
     };
     Ok(Draft {
         lines,
         outcome,
-        outcome_note: text("outcome_note")?,
-        rectify_by,
+        outcome_note: f.text("outcome_note")?,
+        rectify_by: f.day("rectify_by")?,
     })
 }
 
 fn parse_line(i: usize, v: &Value) -> Result<Line, FieldError> {
-    let f = |name: &str| format!("lines[{i}].{name}");
-    let obj = v.as_object().ok_or_else(|| {
-        field_error(
-            format!("lines[{i}]"),
-            "每个产品应为 JSON 对象。",
-            "Each line must be a JSON object.",
-        )
-    })?;
-    let text = |name: &str| -> Result<String, FieldError> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(String::new()),
-            Some(Value::String(s)) => Ok(s.trim().to_string()),
-            Some(_) => Err(field_error(f(name), "应为文字。", "Must be text.")),
-        }
-    };
-    let flag = |name: &str| -> Result<bool, FieldError> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(field_error(
-                f(name),
-                "应为 true 或 false。",
-                "Must be true or false.",
-            )),
-        }
-    };
-    let number = |name: &str| -> Result<Option<f64>, FieldError> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => {
-                n.as_f64()
-                    .filter(|v| v.is_finite())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        field_error(
-                            f(name),
-                            "标识上的数值应为数字。",
-                            "A labelled figure is a number.",
-                        )
-                    })
-            }
-            Some(_) => Err(field_error(
-                f(name),
-                "标识上的数值应为数字。",
-                "A labelled figure is a number.",
-            )),
-        }
-    };
-    let id = text("id")?.to_ascii_lowercase();
+    let f = Fields::of(v, format!("lines[{i}]."), &format!("lines[{i}]"))?;
+    let id = f.text("id")?.to_ascii_lowercase();
     if !is_uuid(&id) {
         return Err(field_error(
-            f("id"),
+            f.name("id"),
             "产品编号无效。",
             "The line id is not a valid UUID.",
         ));
     }
-    let category = text("category")?;
-    if category.is_empty() {
-        return Err(field_error(
-            f("category"),
-            "请选择器具类别。",
-            "Choose a fixture category.",
-        ));
-    }
-    let grade = match obj.get("grade") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.as_u64().and_then(|g| u8::try_from(g).ok()).ok_or_else(
-            || {
-                field_error(
-                    f("grade"),
-                    "等级应为 1–5 的整数。",
-                    "A grade is a whole number, 1 to 5.",
-                )
-            },
-        )?),
-        Some(_) => {
-            return Err(field_error(
-                f("grade"),
-                "等级应为 1–5 的整数。",
-                "A grade is a whole number, 1 to 5.",
-            ))
-        }
-    };
-    let quantity = match obj.get("quantity") {
-        None | Some(Value::Null) => 0,
-        Some(Value::Number(n)) => {
-            n.as_u64()
-                .and_then(|q| u32::try_from(q).ok())
-                .ok_or_else(|| {
-                    field_error(
-                        f("quantity"),
-                        "陈列数量应为不小于 0 的整数。",
-                        "The quantity on display is a whole number, 0 or more.",
-                    )
-                })?
-        }
-        Some(_) => {
-            return Err(field_error(
-                f("quantity"),
-                "陈列数量应为不小于 0 的整数。",
-                "The quantity on display is a whole number, 0 or more.",
-            ))
-        }
-    };
-    let edited_at = match obj.get("edited_at") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(_) => None,
-    };
     Ok(Line {
         id,
-        category,
-        brand: text("brand")?,
-        model: text("model")?,
-        manufacturer: text("manufacturer")?,
-        label_present: flag("label_present")?,
-        grade,
-        figure: number("figure")?,
-        figure2: number("figure2")?,
-        quantity,
-        phased_out: flag("phased_out")?,
-        filing_no: text("filing_no")?,
-        note: text("note")?,
-        edited_at,
+        category: f.category()?,
+        brand: f.text("brand")?,
+        model: f.text("model")?,
+        manufacturer: f.text("manufacturer")?,
+        label_present: f.flag("label_present")?,
+        grade: f.grade()?,
+        figure: f.figure("figure")?,
+        figure2: f.figure("figure2")?,
+        quantity: f.count("quantity")?,
+        phased_out: f.flag("phased_out")?,
+        filing_no: f.text("filing_no")?,
+        note: f.text("note")?,
+        // Only for merging; a value that is not a whole number is ignored, never refused.
+        edited_at: v.get("edited_at").and_then(Value::as_i64),
     })
 }

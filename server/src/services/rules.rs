@@ -1,13 +1,12 @@
 //! The market-check rules: their versions, and the verdict on one product line by the version in
 //! force on its day. The server always judges for itself; a verdict a phone sends is never trusted.
 
+use super::fields::Fields;
 use super::store_err;
 use crate::db::AuditEntry;
 use crate::state::Core;
 use jieshui_app::domain::fixture::RuleForm;
-use jieshui_app::domain::fixture::{
-    BadFact, Day, EvidenceRules, Judgement, LineFacts, Reason, RuleSet,
-};
+use jieshui_app::domain::fixture::{Day, EvidenceRules, Judgement, LineFacts, RuleSet};
 use jieshui_app::domain::market::{field_error, FieldError};
 use jieshui_app::error::AppError;
 use jieshui_app::model::CurrentUser;
@@ -52,7 +51,7 @@ pub async fn evidence(core: &Core) -> EvidenceRules {
 /// Why a line could not be judged: its facts (by field), or the server.
 #[derive(Debug)]
 pub enum NotJudged {
-    Fact(BadFact),
+    Fact(FieldError),
     /// No version of the rules was in force on the line's day.
     NoRules(Day),
     Server(AppError),
@@ -62,97 +61,29 @@ pub enum NotJudged {
 pub async fn judge(core: &Core, facts: &LineFacts) -> Result<Judgement, NotJudged> {
     let sets = rule_sets(core).await.map_err(NotJudged::Server)?;
     let rules = RuleSet::in_force(&sets, facts.date).ok_or(NotJudged::NoRules(facts.date))?;
-    rules.judge(facts).map_err(NotJudged::Fact)
+    rules.judge(facts).map_err(|b| {
+        NotJudged::Fact(FieldError {
+            field: b.field.into(),
+            reason: b.reason,
+        })
+    })
 }
 
-fn bad(field: &'static str, zh: &str, en: &str) -> BadFact {
-    BadFact {
-        field,
-        reason: Reason {
-            zh: zh.into(),
-            en: en.into(),
-        },
-    }
-}
-
-/// The facts of `POST /api/verdict` (and of a draft's line), field by field, each refused with its
-/// own message: `{category, label_present, grade, figure, figure2, phased_out, date}`; `grade`,
-/// `figure` and `figure2` may be null or absent, `label_present` and `phased_out` default to false.
-pub fn line_facts(v: &Value) -> Result<LineFacts, BadFact> {
-    let obj = v.as_object().ok_or_else(|| {
-        bad(
-            "body",
-            "请求应为 JSON 对象。",
-            "The request must be a JSON object.",
-        )
-    })?;
-    let category = match obj.get("category") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        _ => {
-            return Err(bad(
-                "category",
-                "请选择器具类别。",
-                "Choose a fixture category.",
-            ))
-        }
-    };
-    let flag = |name: &'static str| -> Result<bool, BadFact> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(bad(name, "应为 true 或 false。", "Must be true or false.")),
-        }
-    };
-    let number = |name: &'static str| -> Result<Option<f64>, BadFact> {
-        match obj.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(|| {
-                bad(
-                    name,
-                    "标识上的数值应为数字。",
-                    "A labelled figure is a number.",
-                )
-            }),
-            Some(_) => Err(bad(
-                name,
-                "标识上的数值应为数字。",
-                "A labelled figure is a number.",
-            )),
-        }
-    };
-    let grade = match obj.get("grade") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_u64().and_then(|g| u8::try_from(g).ok()) {
-            Some(g) => Some(g),
-            None => {
-                return Err(bad(
-                    "grade",
-                    "等级应为 1–5 的整数。",
-                    "A grade is a whole number, 1 to 5.",
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(bad(
-                "grade",
-                "等级应为 1–5 的整数。",
-                "A grade is a whole number, 1 to 5.",
-            ))
-        }
-    };
-    let date = match obj.get("date") {
-        Some(Value::String(s)) => Day::parse(s.trim()),
-        _ => None,
-    }
-    .ok_or_else(|| bad("date", "日期应为 YYYY-MM-DD。", "A date is YYYY-MM-DD."))?;
+/// The facts of `POST /api/verdict`, field by field, each refused with its own message:
+/// `{category, label_present, grade, figure, figure2, phased_out, date}`; `grade`, `figure` and
+/// `figure2` may be null or absent, `label_present` and `phased_out` default to false.
+pub fn line_facts(v: &Value) -> Result<LineFacts, FieldError> {
+    let f = Fields::of(v, "", "body")?;
     Ok(LineFacts {
-        category,
-        label_present: flag("label_present")?,
-        grade,
-        figure: number("figure")?,
-        figure2: number("figure2")?,
-        phased_out: flag("phased_out")?,
-        date,
+        category: f.category()?,
+        label_present: f.flag("label_present")?,
+        grade: f.grade()?,
+        figure: f.figure("figure")?,
+        figure2: f.figure("figure2")?,
+        phased_out: f.flag("phased_out")?,
+        date: f
+            .day("date")?
+            .ok_or_else(|| field_error("date", "日期应为 YYYY-MM-DD。", "A date is YYYY-MM-DD."))?,
     })
 }
 

@@ -66,16 +66,8 @@ fn refused(r: MarketRefused, lang: Lang) -> Response {
             Json(json!({ "field": f.field, "error": said(&f.reason, lang) })),
         )
             .into_response(),
-        MarketRefused::User(status, msg) => (
-            status,
-            Json(json!({ "error": msg.text(lang), "code": crate::pages_util::msg_code(msg) })),
-        )
-            .into_response(),
-        MarketRefused::Internal(incident) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({ "error": "internal error", "incident": incident })),
-        )
-            .into_response(),
+        MarketRefused::User(status, msg) => crate::pages_util::json_refusal(status, msg, lang),
+        MarketRefused::Internal(incident) => crate::pages_util::json_internal(&incident),
     }
 }
 
@@ -260,11 +252,7 @@ async fn verdict(
 ) -> Response {
     let lang = info.lang;
     if info.user.is_none() {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": Msg::NotSignedIn.text(lang) })),
-        )
-            .into_response();
+        return crate::pages_util::json_refusal(StatusCode::UNAUTHORIZED, Msg::NotSignedIn, lang);
     }
     // A body that is not JSON is refused as not being an object.
     let value = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
@@ -293,11 +281,7 @@ async fn verdict(
                 AppError::Internal { incident } => incident,
                 other => crate::services::incident(other.message(lang)),
             };
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({ "error": "internal error", "incident": incident })),
-            )
-                .into_response()
+            crate::pages_util::json_internal(&incident)
         }
     }
 }

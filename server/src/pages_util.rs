@@ -110,6 +110,24 @@ pub fn busy_page(lang: Lang, retry_after_secs: u32) -> Response {
 }
 
 /// A message's key as it travels in a redirect's query string (its variant name).
+/// A JSON route's refusal: `{error, code}`, the message in the user's language and its key.
+pub fn json_refusal(status: StatusCode, msg: Msg, lang: Lang) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": msg.text(lang), "code": msg_code(msg) })),
+    )
+        .into_response()
+}
+
+/// A JSON route's internal error: the incident number the log holds, nothing else.
+pub fn json_internal(incident: &str) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(serde_json::json!({ "error": "internal error", "incident": incident })),
+    )
+        .into_response()
+}
+
 pub fn msg_code(m: Msg) -> String {
     serde_json::to_value(m)
         .ok()

@@ -43,24 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/photos/{id}/thumb/{edge}", get(thumb))
 }
 
-fn refuse(status: StatusCode, msg: Msg, lang: Lang) -> Response {
-    (
-        status,
-        Json(json!({ "error": msg.text(lang), "code": crate::pages_util::msg_code(msg) })),
-    )
-        .into_response()
-}
+use crate::pages_util::{json_internal as internal_json, json_refusal as refuse};
 
 fn internal(e: impl std::fmt::Display) -> Response {
     internal_json(&crate::services::incident(e))
-}
-
-fn internal_json(incident: &str) -> Response {
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({ "error": "internal error", "incident": incident })),
-    )
-        .into_response()
 }
 
 fn signed_in(info: &RequestInfo) -> Result<CurrentUser, Response> {

@@ -7,8 +7,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use jieshui_app::domain::fixture::{Day, RuleSet};
-use jieshui_server::db::AuditEntry;
+use jieshui_app::domain::fixture::Day;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use uuid::Uuid;
@@ -20,25 +19,12 @@ fn body(r: &Resp) -> Value {
 }
 
 async fn start(app: &TestApp, cookie: &str) -> Uuid {
-    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0]
-        .id
-        .to_string();
-    let id = Uuid::now_v7();
-    let r = app
-        .post_form(
-            "/api/inspections",
-            Some(cookie),
-            &[
-                ("id", &id.to_string()),
-                ("site_id", &site),
-                ("lat", "36.4603"),
-                ("lon", "115.9706"),
-                ("accuracy_m", "12"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    id
+    let at_shop = [
+        ("lat", "36.4603"),
+        ("lon", "115.9706"),
+        ("accuracy_m", "12"),
+    ];
+    start_check(app, cookie, &at_shop).await
 }
 
 fn line_id(n: u32) -> String {
@@ -600,20 +586,13 @@ async fn a_new_rules_version_leaves_recorded_verdicts_as_they_were(pool: SqliteP
     assert_eq!(body(&r)["lines"][2]["verdict"], "water_saving");
     upload_photo(&app, &me, draft_only, None, Uuid::now_v7()).await;
     // A stricter version, in force from before the visits (a correction made later).
-    let mut v2 = RuleSet::seed();
-    v2.version = 2;
-    v2.effective_from = Day(20_261_101);
-    v2.source = "GB 25502-2024 修订".into();
-    if let Some(t) = v2.categories.iter_mut().find(|c| c.slug == "toilet") {
-        t.thresholds[1].0 = 4.8;
-    }
-    let audit = AuditEntry {
-        actor_id: None,
-        action: "fixture_rules_new",
-        subject: "fixture_rules:2".into(),
-        detail: json!({}),
-    };
-    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    add_rules_version(&app, Day(20_261_101), |v2| {
+        v2.source = "GB 25502-2024 修订".into();
+        if let Some(t) = v2.categories.iter_mut().find(|c| c.slug == "toilet") {
+            t.thresholds[1].0 = 4.8;
+        }
+    })
+    .await;
     // The submitted record keeps the verdicts and version that were recorded.
     let now = body(&app.get(&format!("/api/inspections/{id}"), Some(&me)).await);
     // (Its photos' flags may change: the same test picture is used again below.)

@@ -98,19 +98,7 @@ async fn upload(app: &TestApp, cookie: &str, u: &Upload<'_>) -> Resp {
 }
 
 async fn start(app: &TestApp, cookie: &str) -> Uuid {
-    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0]
-        .id
-        .to_string();
-    let id = Uuid::now_v7();
-    let r = app
-        .post_form(
-            "/api/inspections",
-            Some(cookie),
-            &[("id", &id.to_string()), ("site_id", &site)],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    id
+    start_check(app, cookie, &[]).await
 }
 
 fn json(r: &Resp) -> serde_json::Value {
@@ -1060,38 +1048,6 @@ async fn a_closed_site_takes_no_new_inspection_but_a_started_one_still_opens(poo
     assert_eq!(r.location(), format!("/checks/{begun}"));
 }
 
-/// One raw multipart part: name, filename (for a file), bytes.
-type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
-
-/// A multipart body from raw parts.
-async fn upload_parts(app: &TestApp, cookie: &str, parts: &[Part<'_>]) -> Resp {
-    let b = "----jieshui-parts";
-    let mut body = Vec::new();
-    for (name, filename, bytes) in parts {
-        let disposition = match filename {
-            Some(f) => {
-                format!("form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/jpeg")
-            }
-            None => format!("form-data; name=\"{name}\""),
-        };
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
-    let req = Request::post("/api/photos")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .expect("request");
-    app.send(req).await
-}
-
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn hostile_upload_shapes_are_refused_and_leave_no_file(pool: SqlitePool) {
     let app = app(pool).await;
@@ -1344,7 +1300,7 @@ async fn an_import_that_moves_a_site_flags_its_photos_after_answering(pool: Sqli
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn editing_apps_and_the_exif_offset_are_administered_rules(pool: SqlitePool) {
-    use jieshui_app::domain::fixture::{Day, RuleSet};
+    use jieshui_app::domain::fixture::Day;
     let app = app(pool).await;
     let inspector = app.login("inspector").await;
     let insp = start(&app, &inspector).await;
@@ -1391,18 +1347,11 @@ async fn editing_apps_and_the_exif_offset_are_administered_rules(pool: SqlitePoo
     assert_eq!(send(edited(), 64).await, Vec::<String>::new());
     assert_eq!(send(no_offset(), 65).await, Vec::<String>::new());
     // A version naming the app and another offset, in force today.
-    let mut v2 = RuleSet::seed();
-    v2.version = 2;
-    v2.effective_from = Day(20_261_129);
-    v2.evidence.editing_apps.push("myeditor".into());
-    v2.evidence.exif_offset_minutes = 7 * 60;
-    let audit = jieshui_server::db::AuditEntry {
-        actor_id: None,
-        action: "fixture_rules_new",
-        subject: "fixture_rules:2".into(),
-        detail: serde_json::json!({}),
-    };
-    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    add_rules_version(&app, Day(20_261_129), |v2| {
+        v2.evidence.editing_apps.push("myeditor".into());
+        v2.evidence.exif_offset_minutes = 7 * 60;
+    })
+    .await;
     assert_eq!(send(edited(), 66).await, vec!["edited_with".to_string()]);
     // 10:15:02 at +07:00 is an hour after the phone's capture time and after the server received
     // it: the clocks disagree.

@@ -261,16 +261,7 @@ async fn the_rules_page_shows_each_version_and_which_is_in_force(pool: SqlitePoo
         assert!(r.body.contains(text), "the rules page shows {text}");
     }
     // A version that starts later is listed, and is not the one in force (the test clock is 2026-11-29).
-    let mut v2 = RuleSet::seed();
-    v2.version = 2;
-    v2.effective_from = Day(20_270_401);
-    let audit = AuditEntry {
-        actor_id: None,
-        action: "fixture_rules_new",
-        subject: "fixture_rules:2".into(),
-        detail: json!({}),
-    };
-    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    add_rules_version(&app, Day(20_270_401), |_| {}).await;
     let r = app.get("/admin/rules", Some(&admin)).await;
     let (v2_at, v1_at) = (
         r.body.find("版本 2").expect("v2 listed"),

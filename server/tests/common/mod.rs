@@ -248,6 +248,38 @@ impl Drop for TestApp {
     }
 }
 
+/// One raw multipart part: name, filename (for a file), bytes.
+pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A multipart body from raw parts.
+pub async fn upload_parts(app: &TestApp, cookie: &str, parts: &[Part<'_>]) -> Resp {
+    let b = "----jieshui-parts";
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        let disposition = match filename {
+            Some(f) => {
+                format!("form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/jpeg")
+            }
+            None => format!("form-data; name=\"{name}\""),
+        };
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    let req = Request::post("/api/photos")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .expect("request");
+    app.send(req).await
+}
+
 /// Uploads a small JPEG to an inspection (attached to a line when `line_id` is given), as the
 /// capture island does, and returns the answer.
 pub async fn upload_photo(
@@ -258,34 +290,55 @@ pub async fn upload_photo(
     photo_id: uuid::Uuid,
 ) -> Resp {
     let file = jieshui_server::evidence::analyze::fixture::plain_jpeg(64, 48);
-    let b = "----jieshui-photo-boundary";
-    let mut body = Vec::new();
-    let mut text = |name: &str, value: &str| {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    };
-    text("id", &photo_id.to_string());
-    text("inspection_id", &inspection.to_string());
-    if let Some(l) = line_id {
-        text("line_id", &l.to_string());
-    }
-    body.extend_from_slice(
-        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
-            .as_bytes(),
+    let (id, inspection, line) = (
+        photo_id.to_string(),
+        inspection.to_string(),
+        line_id.map(|l| l.to_string()).unwrap_or_default(),
     );
-    body.extend_from_slice(&file);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    let req = Request::post("/api/photos")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .expect("request");
-    app.send(req).await
+    let mut parts: Vec<Part<'_>> = vec![
+        ("id", None, id.as_bytes()),
+        ("inspection_id", None, inspection.as_bytes()),
+    ];
+    if line_id.is_some() {
+        parts.push(("line_id", None, line.as_bytes()));
+    }
+    parts.push(("file", Some("p.jpg"), &file));
+    upload_parts(app, cookie, &parts).await
+}
+
+/// Starts a check at the demo shop 恒洁卫浴（金柱店） through the JSON route, with `extra` form
+/// fields (a start position), and returns its id.
+pub async fn start_check(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> uuid::Uuid {
+    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0]
+        .id
+        .to_string();
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut form = vec![("id", id.as_str()), ("site_id", site.as_str())];
+    form.extend_from_slice(extra);
+    let r = app.post_form("/api/inspections", Some(cookie), &form).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    uuid::Uuid::parse_str(&id).expect("uuid")
+}
+
+/// Writes rules version 2 (the seed, changed by `change`) in force from `from`, as an
+/// administrator's new version would be stored.
+pub async fn add_rules_version(
+    app: &TestApp,
+    from: jieshui_app::domain::fixture::Day,
+    change: impl FnOnce(&mut jieshui_app::domain::fixture::RuleSet),
+) -> jieshui_app::domain::fixture::RuleSet {
+    let mut v2 = jieshui_app::domain::fixture::RuleSet::seed();
+    v2.version = 2;
+    v2.effective_from = from;
+    change(&mut v2);
+    let audit = jieshui_server::db::AuditEntry {
+        actor_id: None,
+        action: "fixture_rules_new",
+        subject: "fixture_rules:2".into(),
+        detail: serde_json::json!({}),
+    };
+    assert!(app.store.insert_rule_set(&v2, &audit).await.expect("db"));
+    v2
 }
 
 /// A JSON request (`PUT`, `POST`) with a session cookie.

@@ -136,6 +136,7 @@ messages! {
     NewRulesHelp => "新版本以最新版本为底稿，自生效日起用于新的判定；已记录的判定不变。留空的日期或限值表示没有。",
         "A new version starts from the latest one and judges from its effective day; verdicts already recorded do not change. A date or limit left empty means none.";
     SaveRulesVersion => "保存新版本", "Save the new version";
+    BasedOnVersion => "底稿：", "Starting from:";
     RulesCreated => "已保存新的规则版本：", "New rules version saved:";
     RulesFormProblem => "请修改标出的一项：", "Please correct the marked field:";
     SavingUpTo => "节水型等级（1 级至）", "Water-saving grades (1 to)";

@@ -130,11 +130,30 @@ fn form_view(
         base.evidence.editing_apps.join("\n"),
     );
     let offset = value(&typed, "exif_offset", base.evidence.offset_text());
-    let based_on = format!("{} {}", Msg::RulesVersion.text(lang), base.version);
+    let based_on = format!(
+        "{} {} {}",
+        Msg::BasedOnVersion.text(lang),
+        Msg::RulesVersion.text(lang),
+        base.version
+    );
+    // Where the problem is, as a person finds it on the page: the category's name, then the field.
+    let place = |field: &str| {
+        let category = field
+            .split_once('.')
+            .and_then(|(slug, _)| base.category(slug))
+            .map(|c| match lang {
+                Lang::Zh => c.name_zh.clone(),
+                Lang::En => c.name_en.clone(),
+            });
+        match category {
+            Some(name) => format!("{name} ({field})"),
+            None => field.to_string(),
+        }
+    };
     view! {
         {problem.map(|p| {
             let text = match lang { Lang::Zh => p.reason.zh, Lang::En => p.reason.en };
-            view! { <p class="alert alert-error" role="alert">{Msg::RulesFormProblem.text(lang)} " " {p.field} " — " {text}</p> }
+            view! { <p class="alert alert-error" role="alert">{Msg::RulesFormProblem.text(lang)} " " {place(&p.field)} " — " {text}</p> }
         })}
         <p class="muted small">{based_on}</p>
         <form method="post" action="/admin/rules/new" class="stack">

@@ -47,7 +47,7 @@ browser-deps:
 		|| { $(APT_GET) update && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends chromium fonts-noto-cjk; }
 
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 	@node tests/bundle_size.js $(SITE_ROOT) --write
 
 lint:

@@ -49,7 +49,8 @@ fn request_path() -> String {
 pub fn page_csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; \
+         style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; \
+         object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }

@@ -66,6 +66,13 @@ pub trait Backend: Send + Sync + 'static {
         actor: &CurrentUser,
         id: Uuid,
     ) -> Result<crate::model::evidence::InspectionView, AppError>;
+    /// Checks, newest first: the actor's own, or (`site`) those at one site — all of them for a
+    /// supervisor or admin, an inspector's own for an inspector.
+    async fn inspection_list(
+        &self,
+        actor: &CurrentUser,
+        site: Option<Uuid>,
+    ) -> Result<Vec<crate::model::market::InspectionBrief>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

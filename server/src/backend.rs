@@ -325,13 +325,14 @@ impl Backend for ServerBackend {
         id: Uuid,
     ) -> Result<InspectionView, AppError> {
         use jieshui_app::domain::role::Role;
-        let i = self
+        let rec = self
             .core
             .store
-            .inspection(id)
+            .market_record(id)
             .await
             .map_err(store_err)?
             .ok_or(AppError::NotFound)?;
+        let i = &rec.inspection;
         if !(matches!(actor.role, Role::Supervisor | Role::Admin) || i.inspector_id == actor.id) {
             return Err(AppError::NotFound);
         }
@@ -348,20 +349,60 @@ impl Backend for ServerBackend {
             .inspection_photos(id)
             .await
             .map_err(store_err)?;
-        let shanghai = self.core.config.utc_offset;
-        let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        let market = match i.kind {
+            jieshui_app::domain::inspection::InspectionKind::MarketCheck => {
+                Some(services::market::view(&self.core, &rec).await?)
+            }
+            jieshui_app::domain::inspection::InspectionKind::Audit => None,
+        };
         Ok(InspectionView {
             id,
             site_id: i.site_id,
             site_name: site.summary.name,
             site_address: site.summary.address,
-            started_at: i
-                .started_at
-                .to_offset(shanghai)
-                .format(&fmt)
-                .unwrap_or_default(),
+            started_at: self.core.local_minute(i.started_at),
             photos,
             capture: self.core.config.capture,
+            market,
+            editable: i.inspector_id == actor.id
+                && actor.role == Role::Inspector
+                && i.status == jieshui_app::domain::market::InspectionStatus::Draft,
         })
+    }
+
+    async fn inspection_list(
+        &self,
+        actor: &CurrentUser,
+        site: Option<Uuid>,
+    ) -> Result<Vec<jieshui_app::model::market::InspectionBrief>, AppError> {
+        use jieshui_app::domain::role::Role;
+        /// Enough for a day's work and the weeks before it; older checks are in the ledgers.
+        const LISTED: u32 = 100;
+        let inspector = match (site, actor.role) {
+            (Some(_), Role::Supervisor | Role::Admin) => None,
+            _ => Some(actor.id),
+        };
+        let today = self.core.today();
+        let rows = self
+            .core
+            .store
+            .inspection_list(inspector, site, LISTED)
+            .await
+            .map_err(store_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| jieshui_app::model::market::InspectionBrief {
+                id: r.id,
+                kind: r.kind,
+                status: r.status,
+                site_id: r.site_id,
+                site_name: r.site_name,
+                started_at: self.core.local_minute(r.started_at),
+                submitted_at: r.submitted_at.map(|t| self.core.local_minute(t)),
+                today: self.core.day_of(r.started_at) == today,
+                lines: r.lines,
+                violations: r.violations,
+            })
+            .collect())
     }
 }

@@ -44,6 +44,14 @@ impl Core {
     pub fn today(&self) -> jieshui_app::domain::fixture::Day {
         self.day_of(self.clock.now())
     }
+
+    /// An instant as the city reads it on a page: `YYYY-MM-DD HH:MM` in its time zone.
+    pub fn local_minute(&self, t: time::OffsetDateTime) -> String {
+        let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        t.to_offset(self.config.utc_offset)
+            .format(&fmt)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Clone)]

@@ -146,6 +146,8 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
             vec![("id", uuid::Uuid::now_v7().to_string())],
             &Role::ALL,
         ),
+        // Everyone has their own list; a site's list holds what the caller may open.
+        ("list_checks", vec![("site_id", site_id.into())], &Role::ALL),
     ]
 }
 

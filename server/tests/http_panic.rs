@@ -78,6 +78,13 @@ impl Backend for Panicky {
     async fn inspection_view(&self, a: &CurrentUser, id: Uuid) -> Result<InspectionView, AppError> {
         self.0.inspection_view(a, id).await
     }
+    async fn inspection_list(
+        &self,
+        a: &CurrentUser,
+        site: Option<Uuid>,
+    ) -> Result<Vec<jieshui_app::model::market::InspectionBrief>, AppError> {
+        self.0.inspection_list(a, site).await
+    }
 }
 
 async fn panicky_app(pool: SqlitePool) -> TestApp {

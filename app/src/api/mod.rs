@@ -258,3 +258,22 @@ pub async fn get_inspection(
         .await,
     )
 }
+
+/// Checks, newest first: with no `site_id` the caller's own (the inspector's lists); with one, the
+/// checks at that site the caller may open. Any signed-in role.
+#[server(prefix = "/api", endpoint = "list_checks")]
+pub async fn list_checks(
+    #[server(default)] site_id: String,
+) -> Result<Vec<crate::model::market::InspectionBrief>, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::signed_in()?;
+            let site = match site_id.trim() {
+                "" => None,
+                id => Some(guard::parse_id(id)?),
+            };
+            guard::backend()?.inspection_list(&actor, site).await
+        }
+        .await,
+    )
+}

@@ -299,6 +299,39 @@ pub fn check_submit(d: &Draft, verdicts: &[Verdict], visit: Day) -> Result<(), F
     Ok(())
 }
 
+/// The filing number (备案号) in what a label's QR code holds: the code is often a web address
+/// whose last part (or `code=`/`no=` parameter) is the number; a plain number is taken as it is.
+/// Whatever comes out, the inspector sees it in the field and may correct it.
+pub fn filing_no_from_qr(raw: &str) -> String {
+    let raw = raw.trim();
+    let candidate = if raw.contains("://") {
+        let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| {
+                matches!(
+                    k.to_ascii_lowercase().as_str(),
+                    "code" | "no" | "id" | "sn" | "barcode"
+                )
+            })
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| {
+                path.trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(path)
+            })
+    } else {
+        raw
+    };
+    candidate
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_SHORT)
+        .collect()
+}
+
 /// Merges the phone's copy of a draft's lines with the server's: a line on one side only is kept
 /// (unless the other side removed it: `removed` lists the ids the phone deleted); a line on both
 /// sides keeps the later edit. Returns the merged lines (the server's order, then lines only the
@@ -335,6 +368,22 @@ pub fn merge_lines(phone: &[Line], removed: &[String], server: &[Line]) -> (Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filing_number_is_read_from_what_the_qr_code_holds() {
+        assert_eq!(filing_no_from_qr(" 20241234567890 "), "20241234567890");
+        assert_eq!(
+            filing_no_from_qr("https://label.example.cn/query?code=2024AB001&x=1"),
+            "2024AB001"
+        );
+        assert_eq!(
+            filing_no_from_qr("https://label.example.cn/record/2024CD002/"),
+            "2024CD002"
+        );
+        // Never longer than the field holds, never a control character.
+        assert_eq!(filing_no_from_qr(&"9".repeat(500)).len(), MAX_SHORT);
+        assert_eq!(filing_no_from_qr("12\u{7}34"), "1234");
+    }
 
     fn line(n: u32) -> Line {
         Line {

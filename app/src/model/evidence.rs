@@ -94,6 +94,10 @@ pub struct InspectionView {
     pub started_at: String,
     pub photos: Vec<PhotoBrief>,
     pub capture: CaptureSettings,
+    /// A market check's lines, verdicts and outcome (`None` for an audit).
+    pub market: Option<crate::model::market::MarketView>,
+    /// Whether the viewer may still change it: its own inspector, while it is a draft.
+    pub editable: bool,
 }
 
 /// How the phone treats a photo before it travels (settings, with these defaults).

@@ -1,6 +1,7 @@
 //! Wire types shared by the server and the browser.
 
 pub mod evidence;
+pub mod market;
 pub mod rules;
 pub mod site;
 

@@ -37,12 +37,26 @@ pub fn InspectionPage() -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
                 {move || data.get().map(|r| match r {
                     Err(e) => error_view(e, lang),
-                    Ok(i) => view! {
+                    Ok(i) => {
+                        let market = i.market.clone().map(|m| {
+                            if i.editable {
+                                view! {
+                                    <datalist id="brand-list">
+                                        {m.brands.iter().map(|b| view! { <option value=b.clone()></option> }).collect_view()}
+                                    </datalist>
+                                    <crate::pages::visit::VisitEditor lang inspection_id=i.id.to_string() visit=m
+                                        settings=i.capture photos=i.photos.clone() />
+                                }.into_any()
+                            } else {
+                                view! { <crate::pages::visit::RecordedVisit lang visit=m /> }.into_any()
+                            }
+                        });
+                        view! {
                         <h1>{i.site_name.clone()}</h1>
                         <p class="muted small">{i.site_address.clone()} " · " {Msg::StartedAt.text(lang)} " " {i.started_at.clone()}</p>
                         <section class="card stack" aria-labelledby="capture-h">
-                            <h2 id="capture-h">{Msg::PhotosTitle.text(lang)}</h2>
-                            <PhotoCapture lang inspection_id=i.id.to_string() settings=i.capture />
+                            <h2 id="capture-h">{if i.market.is_some() { Msg::ShopFrontPhotos.text(lang) } else { Msg::PhotosTitle.text(lang) }}</h2>
+                            {i.editable.then(|| view! { <PhotoCapture lang inspection_id=i.id.to_string() settings=i.capture /> })}
                             {if i.photos.is_empty() {
                                 view! { <p class="muted no-photos">{Msg::NoPhotos.text(lang)}</p> }.into_any()
                             } else {
@@ -66,7 +80,9 @@ pub fn InspectionPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
-                    }.into_any(),
+                        {market}
+                        }.into_any()
+                    }
                 })}
             </Suspense>
         </Layout>
@@ -89,25 +105,49 @@ pub enum UploadState {
     Failed(String),
 }
 
+impl UploadState {
+    /// Still on the phone: not yet taken by the server.
+    pub fn waiting(&self) -> bool {
+        !matches!(self, UploadState::Done(_) | UploadState::Failed(_))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UploadItem {
     /// The photo's id, made on the phone: the list key, and what makes a retry safe.
     pub key: String,
     pub name: String,
+    /// The product line (or audit item) the photo shows; `None` for the site itself.
+    pub line_id: Option<String>,
     /// A local picture of the photo (an object URL), shown the moment it is chosen.
     pub preview: Option<String>,
     pub state: RwSignal<UploadState>,
 }
 
-/// Camera-first picker; every chosen photo is downscaled on the phone (its EXIF read first) and
-/// uploads with the phone's position and clock.
-#[island]
+/// Every photo of this page on its way to the server, whichever island took it: the shop-front
+/// list and each product line show their own, and the page counts those still waiting.
+pub fn upload_items() -> RwSignal<Vec<UploadItem>> {
+    thread_local! {
+        static ITEMS: std::cell::OnceCell<RwSignal<Vec<UploadItem>>> = const { std::cell::OnceCell::new() };
+    }
+    ITEMS.with(|i| *i.get_or_init(|| RwSignal::new(Vec::new())))
+}
+
+/// Camera-first picker for photos of the site itself (the shop front); every chosen photo is
+/// downscaled on the phone (its EXIF read first) and uploads with the phone's position and clock.
+/// Photos taken without a connection wait on the phone (IndexedDB) and go when it returns.
+#[island(lazy)]
 fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) -> impl IntoView {
-    let items = RwSignal::new(Vec::<UploadItem>::new());
+    let items = upload_items();
     let allow_gallery = settings.allow_gallery;
+    #[cfg(feature = "hydrate")]
+    {
+        let id = inspection_id.clone();
+        Effect::new(move |_| capture::resume_waiting(id.clone(), items, lang, settings));
+    }
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        capture::start(ev, inspection_id.clone(), items, lang, settings);
+        capture::start(ev, inspection_id.clone(), items, lang, settings, None);
         #[cfg(not(feature = "hydrate"))]
         let _ = (&ev, &inspection_id, settings);
     };
@@ -117,8 +157,26 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
             <input type="file" accept="image/*" capture=(!allow_gallery).then_some("environment") multiple class="visually-hidden"
                 on:change=on_change />
         </label>
+        <UploadList lang items line=None />
+    }
+}
+
+/// The photos of one line (or of the site, `line: None`) on their way, each with its state.
+#[component]
+pub fn UploadList(
+    lang: Lang,
+    items: RwSignal<Vec<UploadItem>>,
+    line: Option<String>,
+) -> impl IntoView {
+    let line = StoredValue::new(line);
+    let mine = move || {
+        let mut v = items.get();
+        v.retain(|i| line.with_value(|l| &i.line_id == l));
+        v
+    };
+    view! {
         <ul class="upload-list" aria-live="polite">
-            <For each=move || items.get() key=|i| i.key.clone() let:item>
+            <For each=mine key=|i| i.key.clone() let:item>
                 <li>
                     {item.preview.clone().map(|src| view! { <img class="upload-thumb" src=src alt="" /> })}
                     <span class="upload-name">{item.name.clone()}</span>
@@ -154,7 +212,7 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
 }
 
 #[cfg(feature = "hydrate")]
-mod capture {
+pub(crate) mod capture {
     use super::{UploadItem, UploadState};
     use crate::domain::evidence::{exif_block, ImageKind};
     use crate::i18n::{Lang, Msg};
@@ -174,6 +232,7 @@ mod capture {
         items: RwSignal<Vec<UploadItem>>,
         lang: Lang,
         settings: CaptureSettings,
+        line_id: Option<String>,
     ) {
         let Some(input) = ev
             .target()
@@ -196,6 +255,7 @@ mod capture {
                 let item = UploadItem {
                     key: new_id(),
                     name: file.name(),
+                    line_id: line_id.clone(),
                     preview: web_sys::Url::create_object_url_with_blob(&file).ok(),
                     state: RwSignal::new(UploadState::Preparing),
                 };
@@ -212,9 +272,13 @@ mod capture {
                 FixState::Known(_) => Vec::new(),
             };
             for u in waiting {
-                send(Upload {
+                let u = Upload {
                     fix: known.clone(),
                     ..u
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    queue::put(&u).await;
+                    send(u);
                 });
             }
         });
@@ -230,12 +294,16 @@ mod capture {
                     original_sha256: p.original_sha256,
                     id: item.key,
                     inspection: inspection.clone(),
+                    line_id: line_id.clone(),
                     fix: None,
                     captured_at: captured_at.clone(),
                     state: item.state,
                     lang,
                     attempt: 0,
                 };
+                // On the phone before anything else: a closed tab or a lost connection loses
+                // nothing.
+                queue::put(&u).await;
                 let known = match &mut *fix.borrow_mut() {
                     FixState::Known(known) => Some(known.clone()),
                     FixState::Asking(waiting) => {
@@ -245,7 +313,9 @@ mod capture {
                     }
                 };
                 if let Some(known) = known {
-                    send(Upload { fix: known, ..u });
+                    let u = Upload { fix: known, ..u };
+                    queue::put(&u).await;
+                    send(u);
                 }
             }
         });
@@ -369,7 +439,7 @@ mod capture {
     }
 
     /// A UUIDv7 made on the phone, from the browser's clock and random source.
-    fn new_id() -> String {
+    pub fn new_id() -> String {
         let mut random = [0u8; 16];
         if let Some(c) = web_sys::window().and_then(|w| w.crypto().ok()) {
             let _ = c.get_random_values_with_u8_array(&mut random);
@@ -387,6 +457,7 @@ mod capture {
         original_sha256: Option<String>,
         id: String,
         inspection: String,
+        line_id: Option<String>,
         fix: Fix,
         captured_at: String,
         state: RwSignal<UploadState>,
@@ -403,6 +474,9 @@ mod capture {
         };
         let _ = form.append_with_str("id", &u.id);
         let _ = form.append_with_str("inspection_id", &u.inspection);
+        if let Some(line) = &u.line_id {
+            let _ = form.append_with_str("line_id", line);
+        }
         if let Some(p) = &u.fix {
             let _ = form.append_with_str("lat", &p.lat.to_string());
             let _ = form.append_with_str("lon", &p.lon.to_string());
@@ -446,11 +520,19 @@ mod capture {
             let status = x2.status().unwrap_or(0);
             let text = x2.response_text().ok().flatten().unwrap_or_default();
             match status {
-                200 | 201 => state.set(UploadState::Done(again.id)),
+                200 | 201 => {
+                    wasm_bindgen_futures::spawn_local(queue::remove(again.id.clone()));
+                    state.set(UploadState::Done(again.id))
+                }
                 0 | 502..=504 => retry(again),
-                _ => fail(
-                    error_message(&text).unwrap_or_else(|| Msg::BadRequest.text(lang).to_string()),
-                ),
+                _ => {
+                    // Refused for good (not a photo, a submitted check): it stops waiting.
+                    wasm_bindgen_futures::spawn_local(queue::remove(again.id.clone()));
+                    fail(
+                        error_message(&text)
+                            .unwrap_or_else(|| Msg::BadRequest.text(lang).to_string()),
+                    )
+                }
             }
         });
         xhr.set_onloadend(Some(done.unchecked_ref()));
@@ -482,6 +564,20 @@ mod capture {
     thread_local! {
         /// Photos whose retries stopped, by id, until their "tap to retry".
         static STALLED: std::cell::RefCell<Vec<Upload>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// Photos waiting for their next attempt: sent by their timer, or at once when the
+        /// connection returns, whichever comes first.
+        static RETRYING: std::cell::RefCell<Vec<Upload>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    fn take(
+        list: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Upload>>>,
+        id: &str,
+    ) -> Option<Upload> {
+        list.with(|s| {
+            let mut s = s.borrow_mut();
+            let at = s.iter().position(|u| u.id == id)?;
+            Some(s.swap_remove(at))
+        })
     }
 
     /// After a dropped connection: wait (2 s, 4 s, 8 s … up to a minute) and send again with the same
@@ -494,12 +590,18 @@ mod capture {
         }
         u.state.set(UploadState::Retrying);
         let delay = (2_000i32 << u.attempt.min(5)).min(60_000);
-        let again = Closure::once_into_js(move || {
-            u.state.set(UploadState::Uploading(0));
-            send(Upload {
+        let id = u.id.clone();
+        RETRYING.with(|r| {
+            r.borrow_mut().push(Upload {
                 attempt: u.attempt + 1,
                 ..u
-            });
+            })
+        });
+        let again = Closure::once_into_js(move || {
+            if let Some(u) = take(&RETRYING, &id) {
+                u.state.set(UploadState::Uploading(0));
+                send(u);
+            }
         });
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
@@ -509,16 +611,201 @@ mod capture {
         }
     }
 
+    /// The connection is back: every photo waiting for its next attempt goes now.
+    fn connection_back() {
+        let waiting: Vec<Upload> = RETRYING.with(|r| r.borrow_mut().drain(..).collect());
+        for u in waiting {
+            u.state.set(UploadState::Uploading(0));
+            send(u);
+        }
+    }
+
     /// "Tap to retry": the stalled photo goes again, with a fresh round of retries.
     pub fn resume(id: &str) {
-        let u = STALLED.with(|s| {
-            let mut s = s.borrow_mut();
-            let at = s.iter().position(|u| u.id == id)?;
-            Some(s.swap_remove(at))
-        });
-        if let Some(u) = u {
+        if let Some(u) = take(&STALLED, id) {
             u.state.set(UploadState::Uploading(0));
             send(Upload { attempt: 0, ..u });
+        }
+    }
+
+    thread_local! {
+        static RESUMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Once per page: the photos of this inspection still waiting on the phone (taken offline, or
+    /// in a tab that was closed) are listed and sent, and the phone is asked to keep its storage.
+    /// When the connection returns, photos waiting for their next attempt go at once.
+    pub fn resume_waiting(
+        inspection: String,
+        items: RwSignal<Vec<UploadItem>>,
+        lang: Lang,
+        _settings: CaptureSettings,
+    ) {
+        if RESUMED.with(|r| r.replace(true)) {
+            return;
+        }
+        if let Some(w) = web_sys::window() {
+            if let Ok(storage) = js_sys::Reflect::get(&w.navigator(), &"storage".into()) {
+                if let Ok(persist) = js_sys::Reflect::get(&storage, &"persist".into()) {
+                    if let Ok(f) = persist.dyn_into::<js_sys::Function>() {
+                        let _ = f.call0(&storage);
+                    }
+                }
+            }
+        }
+        // Photos whose retries stopped still wait for a tap: the inspector decides when.
+        let on = window_event_listener(leptos::ev::online, move |_| connection_back());
+        std::mem::forget(on);
+        wasm_bindgen_futures::spawn_local(async move {
+            for u in queue::all(&inspection, lang).await {
+                let item = UploadItem {
+                    key: u.id.clone(),
+                    name: u.name.clone(),
+                    line_id: u.line_id.clone(),
+                    preview: web_sys::Url::create_object_url_with_blob(&u.body).ok(),
+                    state: u.state,
+                };
+                if items.with_untracked(|v| v.iter().any(|i| i.key == item.key)) {
+                    continue;
+                }
+                items.update(|v| v.push(item));
+                u.state.set(UploadState::Uploading(0));
+                send(u);
+            }
+        });
+    }
+
+    /// Photos waiting on the phone, in IndexedDB (a photo is a Blob; localStorage holds text only):
+    /// put before the first send, removed when the server has it or refused it for good.
+    mod queue {
+        use super::{Upload, UploadState};
+        use crate::i18n::Lang;
+        use leptos::prelude::*;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::{JsCast, JsValue};
+        use wasm_bindgen_futures::JsFuture;
+
+        const DB: &str = "jieshui";
+        const STORE: &str = "photos";
+
+        /// The request's result once it succeeded.
+        async fn done(req: &web_sys::IdbRequest) -> Option<JsValue> {
+            let p = js_sys::Promise::new(&mut |resolve, reject| {
+                req.set_onsuccess(Some(&resolve));
+                req.set_onerror(Some(&reject));
+            });
+            JsFuture::from(p).await.ok()?;
+            req.result().ok()
+        }
+
+        async fn store(mode: web_sys::IdbTransactionMode) -> Option<web_sys::IdbObjectStore> {
+            let factory = web_sys::window()?.indexed_db().ok()??;
+            let req = factory.open_with_u32(DB, 1).ok()?;
+            let r2 = req.clone();
+            let upgrade = Closure::once_into_js(move || {
+                if let Some(db) = r2
+                    .result()
+                    .ok()
+                    .and_then(|r| r.dyn_into::<web_sys::IdbDatabase>().ok())
+                {
+                    let params = web_sys::IdbObjectStoreParameters::new();
+                    params.set_key_path(&"id".into());
+                    let _ = db.create_object_store_with_optional_parameters(STORE, &params);
+                }
+            });
+            req.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
+            let db: web_sys::IdbDatabase = done(&req).await?.dyn_into().ok()?;
+            db.transaction_with_str_and_mode(STORE, mode)
+                .ok()?
+                .object_store(STORE)
+                .ok()
+        }
+
+        fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
+            let _ = js_sys::Reflect::set(o, &k.into(), v);
+        }
+
+        fn opt(v: &Option<String>) -> JsValue {
+            v.as_deref().map_or(JsValue::NULL, JsValue::from_str)
+        }
+
+        pub async fn put(u: &Upload) {
+            let o = js_sys::Object::new();
+            set(&o, "id", &u.id.as_str().into());
+            set(&o, "inspection", &u.inspection.as_str().into());
+            set(&o, "line_id", &opt(&u.line_id));
+            set(&o, "name", &u.name.as_str().into());
+            set(&o, "body", &u.body);
+            set(
+                &o,
+                "exif",
+                &u.exif.as_ref().map_or(JsValue::NULL, |b| b.into()),
+            );
+            set(&o, "original_sha256", &opt(&u.original_sha256));
+            set(&o, "captured_at", &u.captured_at.as_str().into());
+            if let Some(p) = &u.fix {
+                set(&o, "lat", &p.lat.into());
+                set(&o, "lon", &p.lon.into());
+                set(&o, "accuracy_m", &p.accuracy_m.into());
+                set(&o, "fix_at", &p.at.as_str().into());
+            }
+            if let Some(s) = store(web_sys::IdbTransactionMode::Readwrite).await {
+                if let Ok(r) = s.put(&o) {
+                    done(&r).await;
+                }
+            }
+        }
+
+        pub async fn remove(id: String) {
+            if let Some(s) = store(web_sys::IdbTransactionMode::Readwrite).await {
+                if let Ok(r) = s.delete(&id.into()) {
+                    done(&r).await;
+                }
+            }
+        }
+
+        /// The photos of `inspection` still waiting, ready to send.
+        pub async fn all(inspection: &str, lang: Lang) -> Vec<Upload> {
+            let Some(s) = store(web_sys::IdbTransactionMode::Readonly).await else {
+                return Vec::new();
+            };
+            let Some(list) = (match s.get_all() {
+                Ok(r) => done(&r).await,
+                Err(_) => None,
+            }) else {
+                return Vec::new();
+            };
+            let get =
+                |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::NULL);
+            js_sys::Array::from(&list)
+                .iter()
+                .filter(|o| get(o, "inspection").as_string().as_deref() == Some(inspection))
+                .filter_map(|o| {
+                    let fix = match (get(&o, "lat").as_f64(), get(&o, "lon").as_f64()) {
+                        (Some(lat), Some(lon)) => Some(crate::components::geo::Position {
+                            lat,
+                            lon,
+                            accuracy_m: get(&o, "accuracy_m").as_f64().unwrap_or(0.0),
+                            at: get(&o, "fix_at").as_string().unwrap_or_default(),
+                        }),
+                        _ => None,
+                    };
+                    Some(Upload {
+                        body: get(&o, "body").dyn_into().ok()?,
+                        name: get(&o, "name").as_string()?,
+                        exif: get(&o, "exif").dyn_into().ok(),
+                        original_sha256: get(&o, "original_sha256").as_string(),
+                        id: get(&o, "id").as_string()?,
+                        inspection: inspection.to_string(),
+                        line_id: get(&o, "line_id").as_string(),
+                        fix,
+                        captured_at: get(&o, "captured_at").as_string().unwrap_or_default(),
+                        state: RwSignal::new(UploadState::Retrying),
+                        lang,
+                        attempt: 0,
+                    })
+                })
+                .collect()
         }
     }
 }

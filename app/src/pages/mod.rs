@@ -11,3 +11,4 @@ pub mod section;
 pub mod sites;
 pub mod today;
 pub mod users;
+pub mod visit;

@@ -300,6 +300,10 @@ pub fn SiteDetailPage() -> impl IntoView {
     let title_added = q.get("title_added").is_some();
     let saved = q.get("saved").is_some();
     let path = format!("/admin/sites/{id}");
+    let checks = {
+        let id = id.clone();
+        AsyncDerived::new(move || crate::api::list_checks(id.clone()))
+    };
     let site = AsyncDerived::new(move || get_site(id.clone()));
     view! {
         <Registry path=path title=Msg::SiteDetails>
@@ -324,6 +328,18 @@ pub fn SiteDetailPage() -> impl IntoView {
                                     view! { <span class="tag tag-off">{Msg::StateClosed.text(lang)}</span> }.into_any()
                                 }}
                             </p>
+                            <section class="card" aria-labelledby="checks-h">
+                                <h2 id="checks-h">{Msg::EarlierChecks.text(lang)}</h2>
+                                <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                                    {move || checks.get().map(|r| match r {
+                                        Err(e) => error_view(e, lang),
+                                        Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoInspectionsYet.text(lang)}</p> }.into_any(),
+                                        Ok(list) => view! {
+                                            <crate::pages::visit::CheckList lang label=Msg::EarlierChecks.text(lang) list />
+                                        }.into_any(),
+                                    })}
+                                </Suspense>
+                            </section>
                             <section class="card" aria-labelledby="details-h">
                                 <h2 id="details-h">{Msg::SiteDetails.text(lang)}</h2>
                                 <dl class="facts">

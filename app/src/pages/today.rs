@@ -57,6 +57,7 @@ pub fn TodayPage() -> impl IntoView {
             )
         },
     );
+    let checks = AsyncDerived::new(move || crate::api::list_checks(String::new()));
     let body = move || {
         let (lat, lon, acc, kind, q) = (
             lat.clone(),
@@ -143,6 +144,32 @@ pub fn TodayPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <section class="card stack" aria-labelledby="mine-h">
+                <h2 id="mine-h">{Msg::MyChecksTitle.text(lang)}</h2>
+                <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
+                    {move || checks.get().map(|r| match r {
+                        Err(e) => error_view(e, lang),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoChecksYet.text(lang)}</p> }.into_any(),
+                        Ok(list) => {
+                            use crate::domain::market::InspectionStatus;
+                            let (today, earlier): (Vec<_>, Vec<_>) = list.into_iter().partition(|c| c.today);
+                            let (drafts, submitted): (Vec<_>, Vec<_>) =
+                                earlier.into_iter().partition(|c| c.status == InspectionStatus::Draft);
+                            let group = move |title: Msg, list: Vec<crate::model::market::InspectionBrief>| {
+                                (!list.is_empty()).then(|| view! {
+                                    <h3>{title.text(lang)} " (" {list.len()} ")"</h3>
+                                    <crate::pages::visit::CheckList lang label=title.text(lang) list />
+                                })
+                            };
+                            view! {
+                                {group(Msg::ChecksToday, today)}
+                                {group(Msg::ChecksDrafts, drafts)}
+                                {group(Msg::ChecksSubmitted, submitted)}
+                            }.into_any()
+                        }
+                    })}
+                </Suspense>
+            </section>
         }
     };
     view! {
@@ -153,7 +180,7 @@ pub fn TodayPage() -> impl IntoView {
 }
 
 /// Asks the phone for its position, then reloads the list sorted by distance from it.
-#[island]
+#[island(lazy)]
 fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
     // Text, not a `Msg`: a message chosen at run time would pull every message into the bundle.
     let status = RwSignal::new(None::<&'static str>);

@@ -18,7 +18,9 @@ use jieshui_app::domain::market::{
     Outcome, MAX_LINES,
 };
 use jieshui_app::domain::role::Role;
+use jieshui_app::error::AppError;
 use jieshui_app::i18n::Msg;
+use jieshui_app::model::market::MarketView;
 use jieshui_app::model::CurrentUser;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -79,6 +81,31 @@ pub async fn record(
     id: &str,
 ) -> Result<MarketRecord, MarketRefused> {
     Ok(load(core, user, id, false).await?.1)
+}
+
+/// Brands offered as suggestions on the visit page.
+const BRAND_SUGGESTIONS: u32 = 200;
+
+/// What the visit page shows of a market check: the record with the server's verdicts, the rules
+/// in force on the visit's day (the phone judges with them as the inspector types) and the brands
+/// recorded at the city's shops.
+pub async fn view(core: &Core, rec: &MarketRecord) -> Result<MarketView, AppError> {
+    let day = core.day_of(rec.inspection.started_at);
+    let sets = super::rules::rule_sets(core).await?;
+    let brands = core
+        .store
+        .brands("", BRAND_SUGGESTIONS)
+        .await
+        .map_err(super::store_err)?;
+    Ok(MarketView {
+        status: rec.inspection.status,
+        visit_day: day.to_string(),
+        rules: RuleSet::in_force(&sets, day).cloned(),
+        draft: rec.draft(),
+        judgements: rec.lines.iter().map(|l| l.judgement.clone()).collect(),
+        submitted_at: rec.submitted_at.map(|t| core.local_minute(t)),
+        brands,
+    })
 }
 
 /// Judges every line by the version of the rules in force on the visit's day. A fact the rules

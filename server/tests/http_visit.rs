@@ -124,7 +124,7 @@ async fn each_user_lists_the_checks_they_may_open(pool: SqlitePool) {
 
     // The inspector's home shows it under today.
     let home = app.get("/today", Some(&me)).await;
-    assert!(home.body.contains("我的检查"));
+    assert!(home.body.contains("我的检查"), "{}", home.body);
     assert!(home.body.contains(&format!("/checks/{id}")));
     assert!(home.body.contains("1 个不合格"));
 

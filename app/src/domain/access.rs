@@ -19,6 +19,14 @@ pub fn page_access(path: &str) -> PageAccess {
     if path.starts_with("/photos/") {
         return PageAccess::Roles(&Role::ALL);
     }
+    // One check (`/checks/{id}`): any signed-in role; its own inspector edits it, supervisors and
+    // admins read it, and who may see which check is decided per check. The checks section itself
+    // (and starting a check) stays the inspectors'.
+    if let Some(id) = path.strip_prefix("/checks/") {
+        if !id.is_empty() && id != "start" && !id.contains('/') {
+            return PageAccess::Roles(&Role::ALL);
+        }
+    }
     // One's own account (changing one's password): any signed-in role.
     if path == "/account" || path.starts_with("/account/") {
         return PageAccess::Roles(&Role::ALL);
@@ -72,6 +80,24 @@ pub fn safe_next(next: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_check_is_for_every_role_and_the_checks_section_for_inspectors() {
+        let id = "/checks/0190f3c2-5e1a-7000-8000-000000000001";
+        assert_eq!(page_access(id), PageAccess::Roles(&Role::ALL));
+        assert_eq!(
+            page_access("/checks"),
+            PageAccess::Roles(&[Role::Inspector])
+        );
+        assert_eq!(
+            page_access("/checks/start"),
+            PageAccess::Roles(&[Role::Inspector])
+        );
+        assert_eq!(
+            page_access(&format!("{id}/more")),
+            PageAccess::Roles(&[Role::Inspector])
+        );
+    }
 
     #[test]
     fn sections_and_their_subpages_are_protected() {

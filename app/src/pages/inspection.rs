@@ -16,15 +16,7 @@ use leptos_router::hooks::use_params_map;
 pub fn InspectionPage() -> impl IntoView {
     let ctx = use_context::<PageCtx>().unwrap_or_default();
     let lang = ctx.lang;
-    // The access layer already refuses other roles; the page does not rely on it alone.
-    if !crate::pages::section::may_open(&ctx, Section::Checks) {
-        return view! {
-            <Layout current=Some(Section::Checks) path="/checks".to_string()>
-                <crate::pages::error::ForbiddenView />
-            </Layout>
-        }
-        .into_any();
-    }
+    // Any signed-in role may ask; the server decides per check who sees it (others: not found).
     let id = use_params_map()
         .get_untracked()
         .get("id")
@@ -127,10 +119,24 @@ pub struct UploadItem {
 /// Every photo of this page on its way to the server, whichever island took it: the shop-front
 /// list and each product line show their own, and the page counts those still waiting.
 pub fn upload_items() -> RwSignal<Vec<UploadItem>> {
-    thread_local! {
-        static ITEMS: std::cell::OnceCell<RwSignal<Vec<UploadItem>>> = const { std::cell::OnceCell::new() };
+    #[cfg(feature = "hydrate")]
+    {
+        thread_local! {
+            static ITEMS: std::cell::OnceCell<RwSignal<Vec<UploadItem>>> = const { std::cell::OnceCell::new() };
+        }
+        // Owned by a root that lives as long as the page: no island's owner may dispose of it.
+        ITEMS.with(|i| {
+            *i.get_or_init(|| {
+                let root = Owner::new();
+                let items = root.with(|| RwSignal::new(Vec::new()));
+                std::mem::forget(root);
+                items
+            })
+        })
     }
-    ITEMS.with(|i| *i.get_or_init(|| RwSignal::new(Vec::new())))
+    // On the server each render has its own (empty) list.
+    #[cfg(not(feature = "hydrate"))]
+    RwSignal::new(Vec::new())
 }
 
 /// Camera-first picker for photos of the site itself (the shop front); every chosen photo is

@@ -129,12 +129,10 @@ pub fn CheckList(lang: Lang, label: &'static str, list: Vec<InspectionBrief>) ->
                         <a href=format!("/checks/{}", c.id)>
                             <strong>{c.site_name.clone()}</strong>
                             <span class="small muted">" · " {c.started_at.clone()} " · " {status}</span>
-                            <span class="small check-counts">
-                                " · " {c.lines} " " {Msg::LinesCount.text(lang)}
-                                {(c.violations > 0).then(|| view! {
-                                    <span class="count-bad">" · " {c.violations} " " {Msg::ViolationsCount.text(lang)}</span>
-                                })}
-                            </span>
+                            <span class="small check-counts">{format!(" · {} {}", c.lines, Msg::LinesCount.text(lang))}</span>
+                            {(c.violations > 0).then(|| view! {
+                                <span class="small count-bad">{format!(" · {} {}", c.violations, Msg::ViolationsCount.text(lang))}</span>
+                            })}
                         </a>
                     </li>
                 }
@@ -385,7 +383,7 @@ pub fn VisitEditor(
                     view! {
                         <ol class="line-list" aria-label=Msg::ProductLines.text(lang)>
                             <For each=move || ed.lines.get() key=|l| l.id.clone() let:line>
-                                <LineCard ed line_id=line.id.clone() uploads settings photos />
+                                {view! { <LineCard ed line_id=line.id.clone() uploads settings photos /> }.into_any()}
                             </For>
                         </ol>
                     }
@@ -405,7 +403,7 @@ pub fn VisitEditor(
                     </div>
                 </fieldset>
             </section>
-            <OutcomeCard ed />
+            {view! { <OutcomeCard ed /> }.into_any()}
             {move || problem.get().map(|m| view! { <p class="alert" role="alert">{m}</p> })}
             <button type="button" class="btn btn-primary btn-block" on:click=submit
                 disabled=move || submitting.get()>
@@ -477,6 +475,7 @@ fn LineCard(
                     on:input=move |ev| { let v = event_target_value(&ev); set(Box::new(move |l| f(l, v))) } />
             </label>
         }
+        .into_any()
     };
     let figure_field = move |second: bool, value: Option<f64>| {
         unit(second).map(|(n, u)| {
@@ -500,11 +499,11 @@ fn LineCard(
                     {move || bad.get().then(|| view! { <span class="alert-inline" role="alert">{Msg::NotANumber.text(lang)}</span> })}
                 </label>
             }
+            .into_any()
         })
     };
 
-    view! {
-        <li class="line-card">
+    let head = view! {
             <div class="line-head">
                 <span class=move || format!("cat-icon cat-{}", line.with(|l| l.category.clone())) aria-hidden="true"></span>
                 <strong class="line-title">{title}</strong>
@@ -525,7 +524,9 @@ fn LineCard(
                 }>
                 {move || if is_open() { Msg::DoneEditing.text(lang) } else { Msg::EditLine.text(lang) }}
             </button>
-            <div class="line-fields stack" hidden=move || !is_open()>
+    }
+    .into_any();
+    let fields_a = view! {
                 {text_field(Msg::Brand.text(lang), start.brand.clone(), Some("brand-list"), |l, v| l.brand = v)}
                 {text_field(Msg::Model.text(lang), start.model.clone(), None, |l, v| l.model = v)}
                 <label class="switch">
@@ -548,6 +549,9 @@ fn LineCard(
                 </fieldset>
                 {figure_field(false, start.figure)}
                 {figure_field(true, start.figure2)}
+    }
+    .into_any();
+    let fields_b = view! {
                 <label class="field">
                     <span>{Msg::QuantityOnDisplay.text(lang)}</span>
                     <input type="number" inputmode="numeric" min="0" max="100000" value=start.quantity
@@ -590,6 +594,14 @@ fn LineCard(
                 }>
                     {move || if confirm_remove.get() { Msg::ConfirmRemoveLine.text(lang) } else { Msg::RemoveLine.text(lang) }}
                 </button>
+    }
+    .into_any();
+    view! {
+        <li class="line-card">
+            {head}
+            <div class="line-fields stack" hidden=move || !is_open()>
+                {fields_a}
+                {fields_b}
             </div>
             {(saved_photos > 0).then(|| view! { <p class="small muted">{saved_photos} " " {Msg::LinePhotosSaved.text(lang)}</p> })}
             <UploadList lang items=uploads line=Some(id.get_value()) />

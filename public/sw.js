@@ -18,15 +18,21 @@ self.addEventListener('fetch', (event) => {
   if (!page && !asset) return;
   // A page is kept by its path alone: a reopened tab finds it whatever query it had.
   const key = page ? url.origin + url.pathname : req;
-  event.respondWith(
-    fetch(req)
-      .then((res) => {
-        if (res.ok && !res.redirected) {
-          const copy = res.clone();
-          event.waitUntil(caches.open(CACHE).then((c) => c.put(key, copy)));
-        }
-        return res;
-      })
-      .catch(() => caches.match(key).then((hit) => hit || Response.error())),
-  );
+  event.respondWith((async () => {
+    let res;
+    try {
+      res = await fetch(req);
+    } catch (e) {
+      // No connection: the copy kept on the phone, if there is one.
+      return (await caches.match(key)) || Response.error();
+    }
+    if (res.ok && !res.redirected) {
+      try {
+        await (await caches.open(CACHE)).put(key, res.clone());
+      } catch (e) {
+        // Storage full or refused: the page still works online.
+      }
+    }
+    return res;
+  })());
 });

@@ -73,6 +73,10 @@ pub fn build_router(state: AppState) -> Router {
 const STRICT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The service worker's own policy (`public/sw.js`): it fetches this origin's pages and bundle for
+/// the phone, and nothing else.
+const WORKER_CSP: &str = "default-src 'none'; connect-src 'self'";
+
 /// Content-Security-Policy on every response that has none, no framing, and under HTTPS,
 /// Strict-Transport-Security.
 async fn security_headers(
@@ -81,12 +85,13 @@ async fn security_headers(
     next: axum::middleware::Next,
 ) -> Response {
     let https = crate::auth::session::secure(&state, req.headers());
+    let worker = req.uri().path() == "/sw.js";
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     if !h.contains_key(http::header::CONTENT_SECURITY_POLICY) {
         h.insert(
             http::header::CONTENT_SECURITY_POLICY,
-            http::HeaderValue::from_static(STRICT_CSP),
+            http::HeaderValue::from_static(if worker { WORKER_CSP } else { STRICT_CSP }),
         );
     }
     h.insert(

@@ -34,7 +34,8 @@ async function expectThumbSizedTargets(page) {
   const small = await page.evaluate(() =>
     [...document.querySelectorAll('a, button, input:not([type=hidden]), select')]
       .filter((el) => el.offsetParent !== null)
-      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      // A checkbox, radio or file picker inside its label is tapped through the label.
+      .map((el) => ({ el, r: (el.tagName === 'INPUT' && el.closest('label') ? el.closest('label') : el).getBoundingClientRect() }))
       .filter(({ r }) => r.height < 44)
       .map(({ el, r }) => `${el.tagName} "${(el.textContent || el.getAttribute('aria-label') || '').trim()}" ${Math.round(r.height)}px`));
   expect(small, 'targets under 44 px').toEqual([]);

@@ -180,7 +180,7 @@ pub fn TodayPage() -> impl IntoView {
 }
 
 /// Asks the phone for its position, then reloads the list sorted by distance from it.
-#[island(lazy)]
+#[island]
 fn LocateMe(lang: Lang, kind: String, q: String) -> impl IntoView {
     // Text, not a `Msg`: a message chosen at run time would pull every message into the bundle.
     let status = RwSignal::new(None::<&'static str>);

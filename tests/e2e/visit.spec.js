@@ -9,6 +9,9 @@ const SHOP = '恒洁卫浴（金柱店）';
 
 async function startCheck(page) {
   await signIn(page, 'inspector');
+  await expect(page).toHaveURL('/today');
+  // The locate button works once its island has woken up.
+  await page.waitForLoadState('networkidle');
   await page.getByRole('button', { name: '按我的位置排序' }).tap();
   await expect(page).toHaveURL(/lat=/);
   await page.getByRole('button', { name: `开始检查 ${SHOP}` }).tap();

@@ -634,7 +634,7 @@ fn FilingNo(ed: Editor, line_id: StoredValue<String>, value: String) -> impl Int
                 <input type="file" accept="image/*" capture="environment" class="visually-hidden"
                     on:change=move |ev| {
                         #[cfg(feature = "hydrate")]
-                        client::scan(ev, move |v| set(v));
+                        client::scan(ev, set);
                         #[cfg(not(feature = "hydrate"))]
                         let _ = &ev;
                     } />
@@ -793,7 +793,7 @@ mod client {
             return;
         }
         if let Ok(register) = js_sys::Reflect::get(&sw, &"register".into())
-            .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
         {
             if let Ok(p) = register.call1(&sw, &"/sw.js".into()) {
                 if let Ok(p) = p.dyn_into::<js_sys::Promise>() {

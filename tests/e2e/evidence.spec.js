@@ -14,6 +14,8 @@ async function startCheckAtShop(page) {
   await page.getByRole('button', { name: '开始检查 恒洁卫浴（金柱店）' }).tap();
   await expect(page).toHaveURL(/\/checks\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { level: 1, name: '恒洁卫浴（金柱店）' })).toBeVisible();
+  // The capture island's code is fetched after the page (a lazy island): wait until it has woken up.
+  await page.waitForLoadState('networkidle');
 }
 
 test('an inspector photographs a shop and the far photo is flagged in the viewer', async ({ page }) => {

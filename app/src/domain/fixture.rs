@@ -251,8 +251,8 @@ fn bad(field: &'static str, zh: &str, en: &str) -> BadFact {
     }
 }
 
-/// A number as a label prints it: no trailing zeros.
-fn num(v: f64) -> String {
+/// A number as a label prints it: no trailing zeros (the reasons, and the visit page's fields).
+pub fn num(v: f64) -> String {
     let s = format!("{v:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

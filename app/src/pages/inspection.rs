@@ -149,7 +149,7 @@ fn PhotoCapture(lang: Lang, inspection_id: String, settings: CaptureSettings) ->
     #[cfg(feature = "hydrate")]
     {
         let id = inspection_id.clone();
-        Effect::new(move |_| capture::resume_waiting(id.clone(), items, lang, settings));
+        Effect::new(move |_| capture::resume_waiting(id.clone(), items, lang));
     }
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -641,12 +641,7 @@ pub(crate) mod capture {
     /// Once per page: the photos of this inspection still waiting on the phone (taken offline, or
     /// in a tab that was closed) are listed and sent, and the phone is asked to keep its storage.
     /// When the connection returns, photos waiting for their next attempt go at once.
-    pub fn resume_waiting(
-        inspection: String,
-        items: RwSignal<Vec<UploadItem>>,
-        lang: Lang,
-        _settings: CaptureSettings,
-    ) {
+    pub fn resume_waiting(inspection: String, items: RwSignal<Vec<UploadItem>>, lang: Lang) {
         if RESUMED.with(|r| r.replace(true)) {
             return;
         }

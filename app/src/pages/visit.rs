@@ -60,13 +60,9 @@ fn name(c: &CategoryRule, lang: Lang) -> String {
     }
 }
 
-/// A number as typed back into its field (no trailing zeros).
+/// A number as typed back into its field: as a label prints it.
 fn num_text(v: Option<f64>) -> String {
-    v.map(|v| {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    })
-    .unwrap_or_default()
+    v.map(crate::domain::fixture::num).unwrap_or_default()
 }
 
 /// A check as recorded, read-only (a submitted one, or a draft seen by a supervisor): every line
@@ -294,7 +290,7 @@ pub fn VisitEditor(
     let problem = RwSignal::new(None::<String>);
     let submitting = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| client::resume(ed, merged, uploads, settings));
+    Effect::new(move |_| client::resume(ed, merged, uploads));
 
     let categories = ed.rules.with_value(|r| {
         r.as_ref()
@@ -328,10 +324,12 @@ pub fn VisitEditor(
         let photos = uploads.with(|u| u.iter().filter(|i| i.state.with(|s| s.waiting())).count());
         (lines, photos)
     };
+    // Every line judged once per change, not once per outcome button.
+    let suggested = Memo::new(move |_| ed.suggested());
     let submit = move |_| {
         problem.set(None);
         if ed.outcome.get_untracked().is_none() {
-            ed.outcome.set(Some(ed.suggested()));
+            ed.outcome.set(Some(suggested.get_untracked()));
             ed.changed("outcome");
         }
         let d = ed.draft();
@@ -403,7 +401,7 @@ pub fn VisitEditor(
                     </div>
                 </fieldset>
             </section>
-            {view! { <OutcomeCard ed /> }.into_any()}
+            {view! { <OutcomeCard ed suggested /> }.into_any()}
             {move || problem.get().map(|m| view! { <p class="alert" role="alert">{m}</p> })}
             <button type="button" class="btn btn-primary btn-block" on:click=submit
                 disabled=move || submitting.get()>
@@ -645,14 +643,14 @@ fn FilingNo(ed: Editor, line_id: StoredValue<String>, value: String) -> impl Int
 
 /// The suggested outcome, the inspector's choice with a note, and the deadline of a non-compliant one.
 #[component]
-fn OutcomeCard(ed: Editor) -> impl IntoView {
+fn OutcomeCard(ed: Editor, suggested: Memo<Outcome>) -> impl IntoView {
     let lang = ed.lang;
-    let chosen = move || ed.outcome.get().unwrap_or_else(|| ed.suggested());
+    let chosen = move || ed.outcome.get().unwrap_or_else(|| suggested.get());
     view! {
         <section class="card stack" aria-labelledby="outcome-h">
             <h2 id="outcome-h">{Msg::OutcomeTitle.text(lang)}</h2>
             <p class="small">{Msg::SuggestedOutcome.text(lang)} " "
-                <strong class="suggested">{move || outcome_text(ed.suggested(), lang)}</strong></p>
+                <strong class="suggested">{move || outcome_text(suggested.get(), lang)}</strong></p>
             <fieldset class="outcome-group">
                 <legend>{Msg::ConfirmOutcome.text(lang)}</legend>
                 {Outcome::ALL.into_iter().map(|o| view! {
@@ -694,7 +692,6 @@ mod client {
     use super::{Editor, PhoneCopy, SyncState};
     use crate::domain::market::merge_lines;
     use crate::i18n::Msg;
-    use crate::model::evidence::CaptureSettings;
     use crate::pages::inspection::UploadItem;
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, JsValue};
@@ -739,12 +736,7 @@ mod client {
 
     /// Resumes after hydration: the phone's copy merged with the server's, unsent work sent, photos
     /// that waited on the phone sent too, and the connection watched.
-    pub fn resume(
-        ed: Editor,
-        merged: RwSignal<bool>,
-        uploads: RwSignal<Vec<UploadItem>>,
-        settings: CaptureSettings,
-    ) {
+    pub fn resume(ed: Editor, merged: RwSignal<bool>, uploads: RwSignal<Vec<UploadItem>>) {
         let phone: Option<PhoneCopy> = storage()
             .and_then(|s| s.get_item(&key(&ed)).ok().flatten())
             .and_then(|j| serde_json::from_str(&j).ok());
@@ -769,12 +761,7 @@ mod client {
         if !ed.unsent.get_untracked().is_empty() {
             later(ed, 0);
         }
-        crate::pages::inspection::capture::resume_waiting(
-            ed.id.get_value(),
-            uploads,
-            ed.lang,
-            settings,
-        );
+        crate::pages::inspection::capture::resume_waiting(ed.id.get_value(), uploads, ed.lang);
         keep_page_offline();
         let on = window_event_listener(leptos::ev::online, move |_| later(ed, 0));
         std::mem::forget(on);

@@ -46,14 +46,27 @@ browser-deps:
 	@{ [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } \
 		|| { $(APT_GET) update && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y --no-install-recommends chromium fonts-noto-cjk; }
 
+# The islands bundle (cargo-leptos), then the check page's own script: its domain module built from
+# the same crate without the UI (`--features phone`), bound for the browser and shrunk, beside
+# `visit.js` (see README, "Bundle budget").
+PHONE_WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/phone-release/jieshui_app.wasm
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	--enable-mutable-globals --enable-reference-types --enable-multivalue
 build: tools
-	cargo leptos build --release --split
+	cargo leptos build --release
+	cargo build -p jieshui-app --lib --target wasm32-unknown-unknown --profile phone-release \
+		--no-default-features --features phone
+	wasm-bindgen --target web --no-typescript --out-dir $(SITE_ROOT)/pkg --out-name phone $(PHONE_WASM)
+	wasm-opt -Oz $(WASM_OPT_FEATURES) $(SITE_ROOT)/pkg/phone_bg.wasm -o $(SITE_ROOT)/pkg/phone_bg.wasm
+	cp app/phone/visit.js $(SITE_ROOT)/pkg/visit.js
 	@node tests/bundle_size.js $(SITE_ROOT) --write
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p jieshui-app --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+	cargo clippy -p jieshui-app --target wasm32-unknown-unknown --no-default-features --features phone -- -D warnings
+	node --experimental-default-type=module --check app/phone/visit.js
 
 test-rust:
 	cargo test --workspace

@@ -1,12 +1,16 @@
-// Jieshui's service worker: keeps each check page the inspector opened, and the browser bundle,
-// on the phone, so a check opens again (and its draft and waiting photos resume) without a
+// Jieshui's service worker: keeps each check page the inspector opened, and its script (visit.js
+// with the domain module phone.js / phone_bg.wasm, all under /pkg/), on the phone, so a check opens again (and its draft and waiting photos resume) without a
 // connection. Network first: with a connection the phone always gets the server's page; the
 // copy is used only when the network fails. Nothing else is touched.
-const CACHE = 'jieshui-visit-v1';
+const CACHE = 'jieshui-visit-v2';
 const CHECK = /^\/checks\/[0-9a-f-]{36}$/;
 
 self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// A new version drops the copies kept by the one before.
+self.addEventListener('activate', (event) => event.waitUntil((async () => {
+  for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+  await self.clients.claim();
+})()));
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;

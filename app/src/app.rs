@@ -20,7 +20,7 @@ use leptos_router::{
 /// Pages that contain islands. Only these load the browser bundle: every other page is complete as
 /// server-rendered HTML, so a phone downloads no JS or WASM for it (see README, "Bundle budget").
 /// A trailing `*` matches every path under the prefix.
-pub const ISLAND_PAGES: &[&str] = &["/today", "/checks/*"];
+pub const ISLAND_PAGES: &[&str] = &["/today"];
 
 pub fn needs_bundle(path: &str) -> bool {
     let path = path.trim_end_matches('/');

@@ -1,15 +1,26 @@
 //! Jieshui (节水巡检): the Leptos application, rendered on the server and hydrated as islands in the
 //! browser, plus the pure domain rules and the wire contract both sides share.
+//!
+//! Built with `--features phone` alone, it is the visit page's domain module instead: the rules
+//! and nothing of the pages (`phone`).
 
+#[cfg(feature = "ui")]
 pub mod api;
+#[cfg(feature = "ui")]
 pub mod app;
+#[cfg(feature = "ui")]
 pub mod components;
+#[cfg(feature = "ui")]
 pub mod ctx;
 pub mod domain;
+#[cfg(feature = "ui")]
 pub mod error;
 pub mod i18n;
 pub mod model;
+#[cfg(feature = "ui")]
 pub mod pages;
+pub mod phone;
+#[cfg(feature = "ui")]
 pub mod util;
 
 #[cfg(feature = "ssr")]

@@ -66,21 +66,48 @@ async fn the_check_page_gives_its_inspector_the_editor_and_everyone_else_the_rec
 
     let page = app.get(&format!("/checks/{id}"), Some(&me)).await;
     assert_eq!(page.status, StatusCode::OK);
-    // The editor island, with the rules of the visit's day and the lines judged by the server.
-    assert!(page.body.contains("VisitEditor"), "no editor");
-    assert!(page.body.contains("toilet") && page.body.contains("GB 25502-2017"));
-    assert!(page.body.contains("九牧") && page.body.contains("箭牌"));
-    // Brand suggestions from the city's shops, for the brand field.
-    assert!(page.body.contains(r#"<datalist id="brand-list">"#));
-    assert!(page.body.contains(r#"<option value="九牧">"#));
-    // The shop-front photo capture is there too.
-    assert!(page.body.contains("PhotoCapture"));
+    // The page's own script (no islands bundle), started from the data the page embeds.
+    assert!(
+        page.body.contains(r#"src="/pkg/visit.js""#),
+        "no editor script"
+    );
+    assert!(
+        !page.body.contains("/pkg/jieshui.js"),
+        "the check page loads no island"
+    );
+    let data = page
+        .body
+        .split(r#"<script type="application/json" id="visit-data">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the editor's data");
+    let data: Value = serde_json::from_str(data).expect("JSON data");
+    assert_eq!(data["id"], json!(id));
+    assert_eq!(data["lang"], json!("zh"));
+    assert_eq!(data["t"]["take_photo"], json!("拍照"));
+    // The rules of the visit's day, the draft with its two lines, and the city's brands to suggest.
+    let market = &data["market"];
+    assert!(market["rules"]["categories"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|c| c["slug"] == "toilet")));
+    let brands: Vec<&str> = market["draft"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["brand"].as_str())
+        .collect();
+    assert_eq!(brands, ["九牧", "箭牌"]);
+    assert!(market["brands"]
+        .as_array()
+        .is_some_and(|b| b.contains(&json!("九牧"))));
+    // Until the script takes over, the page shows the draft with the server's verdicts.
+    assert!(page.body.contains("非节水") && page.body.contains("3 级是水效限定值"));
 
-    // A supervisor reads the draft, with the server's verdicts, and cannot edit it.
+    // A supervisor reads the draft, with the server's verdicts, and cannot edit it: no script.
     let sup = app.login("supervisor").await;
     let page = app.get(&format!("/checks/{id}"), Some(&sup)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(!page.body.contains("VisitEditor") && !page.body.contains("PhotoCapture"));
+    assert!(!page.body.contains("visit.js") && !page.body.contains("visit-data"));
     assert!(page.body.contains("草稿（未提交）"));
     assert!(page.body.contains("非节水") && page.body.contains("3 级是水效限定值"));
 }

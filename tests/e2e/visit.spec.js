@@ -142,7 +142,7 @@ test('a full shop visit: five lines judged as typed, kept through a reload and a
   await shot(again, 'visit-in-list');
 });
 
-test('each island page loads only its own islands: today within 100 KB, the visit page held by its ceiling', async ({ browser, page }) => {
+test('each page loads only its own script, within 100 KB: today its islands, the check page no island', async ({ browser, page }) => {
   const url = await startCheck(page);
   const state = await page.context().storageState();
   const measure = async (path) => {
@@ -150,21 +150,24 @@ test('each island page loads only its own islands: today within 100 KB, the visi
     const p = await ctx.newPage();
     const files = [];
     p.on('requestfinished', async (req) => {
-      if (/\.(js|wasm)(\?|$)/.test(req.url())) files.push({ url: req.url(), size: (await req.sizes()).responseBodySize });
+      if (/\.(js|wasm)(\?|$)/.test(req.url())) files.push({ url: new URL(req.url()).pathname, size: (await req.sizes()).responseBodySize });
     });
     await p.goto(path);
     await p.waitForLoadState('networkidle');
     await ctx.close();
     return files;
   };
-  // The budget is 100 KB. The visit page is over it (issue 9 stays open): its ceiling only goes down.
-  for (const [path, ceilingKb] of [['/today', 100], [new URL(url).pathname, 255]]) {
+  for (const [path, own, foreign] of [
+    ['/today', '/pkg/jieshui.wasm', '/pkg/phone_bg.wasm'],
+    [new URL(url).pathname, '/pkg/phone_bg.wasm', '/pkg/jieshui.wasm'],
+  ]) {
     const files = await measure(path);
     const total = files.reduce((a, f) => a + f.size, 0);
-    console.log(`${path}: ${(total / 1024).toFixed(1)} KB of JS + WASM in ${files.length} files`);
-    expect(files.length).toBeGreaterThan(0);
-    expect(total).toBeLessThanOrEqual(ceilingKb * 1024);
-    // The visit editor's code is downloaded only where it is used.
-    expect(files.some((f) => f.url.includes('visit_editor'))).toBe(path !== '/today');
+    console.log(`${path}: ${(total / 1024).toFixed(1)} KB of JS + WASM in ${files.length} files: ${files.map((f) => f.url).join(' ')}`);
+    expect(files.map((f) => f.url)).toContain(own);
+    expect(files.map((f) => f.url)).not.toContain(foreign);
+    expect(total).toBeLessThanOrEqual(100 * 1024);
   }
+  // A page with no script downloads none.
+  expect(await measure('/account')).toEqual([]);
 });

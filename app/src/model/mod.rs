@@ -49,6 +49,7 @@ pub struct NewUser {
     pub password: String,
 }
 
+#[cfg(feature = "ui")]
 impl NewUser {
     /// Validates form input; the first problem found is reported with the field it concerns.
     pub fn parse(
@@ -87,7 +88,7 @@ impl NewUser {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ui"))]
 mod tests {
     use super::*;
     use crate::error::AppError;

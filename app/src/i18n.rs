@@ -399,6 +399,15 @@ messages! {
     ProductLines => "在售产品", "Products on sale";
     Submitted => "已提交", "Submitted";
     DraftStatus => "草稿（未提交）", "Draft (not submitted)";
+    ReturnedStatus => "已退回修改", "Returned for changes";
+    ApprovedStatus => "已审核通过", "Approved";
+    NotInThisState => "记录当前的状态不允许这样做。", "The record's current state does not allow this.";
+    OnlyDistrictSupervisor => "只有本辖区的审核人可以审核这条记录。", "Only a supervisor of the record's district may review it.";
+    ReturnNeedsComment => "退回时请写明需要修改的内容。", "Say what must change when returning a record.";
+    CorrectNeedsReason => "更正处理结果时请选择结果并写明理由。", "Choose the outcome and give the reason for the correction.";
+    UnknownReviewAction => "审核操作只能是通过、退回或更正。", "The review action must be approve, return or correct.";
+    CommentLineUnknown => "评论所指的产品不在这条记录中。", "A comment names a product line that is not on this record.";
+    CommentTooLong => "评论过长。", "A comment is too long.";
     FilingNo => "备案号", "Filing number";
     ScanFilingNo => "扫描标识二维码", "Scan the label's QR code";
     OutcomeTitle => "处理结果", "Outcome";

@@ -366,7 +366,7 @@ impl Backend for ServerBackend {
             market,
             editable: i.inspector_id == actor.id
                 && actor.role == Role::Inspector
-                && i.status == jieshui_app::domain::market::InspectionStatus::Draft,
+                && i.status.editable(),
         })
     }
 

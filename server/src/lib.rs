@@ -1,6 +1,7 @@
 //! The Jieshui backend: everything that touches the database, files, secrets or the network.
 
 pub mod accounts;
+pub mod audit_chain;
 pub mod auth;
 pub mod backend;
 pub mod clock;

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   jieshui-server                 serve (see README for settings)
   jieshui-server create-user --username NAME --name DISPLAY_NAME --role admin|supervisor|inspector
-                                 password from JIESHUI_NEW_PASSWORD, or the first line of standard input";
+                                 password from JIESHUI_NEW_PASSWORD, or the first line of standard input
+  jieshui-server verify-audit    walk the audit log's hash chain; exit 1 naming the first entry
+                                 altered, removed or inserted";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -29,6 +31,7 @@ async fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("serve") => serve(config).await,
         Some("create-user") => create_user(config, &args[1..]).await,
+        Some("verify-audit") => verify_audit(config).await,
         Some(_) => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -65,8 +68,32 @@ async fn open_store(config: &Config) -> Result<db::SharedStore, BoxError> {
     Ok(db::connect(&config.database_url).await?)
 }
 
+/// Walks the audit log's chain and says whether it is intact, or where it first breaks.
+async fn verify_audit(config: Config) -> Result<(), BoxError> {
+    let store = open_store(&config).await?;
+    match jieshui_server::audit_chain::verify(store.audit_chain().await?) {
+        Ok(intact) => {
+            println!(
+                "audit log intact: {} entries; head {}",
+                intact.entries,
+                if intact.head.is_empty() {
+                    "(empty)"
+                } else {
+                    &intact.head
+                }
+            );
+            Ok(())
+        }
+        Err(b) => Err(format!("audit log broken: {b}").into()),
+    }
+}
+
 async fn serve(config: Config) -> Result<(), BoxError> {
     let store = open_store(&config).await?;
+    let sealed = store.seal_audit_log().await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "audit entries written before the hash chain sealed");
+    }
     tracing::info!(database = %db::redact(&config.database_url), "database ready");
     let seeded = if config.demo {
         Some(seed::seed_demo(&store, &config.demo_password).await?)

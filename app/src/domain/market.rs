@@ -49,7 +49,7 @@ impl Outcome {
     }
 }
 
-/// Where a record is in its life. Review (returned, approved) comes with the review workflow.
+/// Where a record is in its life; the moves between them are `review::transition`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionStatus {
@@ -57,22 +57,36 @@ pub enum InspectionStatus {
     Draft,
     /// Sent for review; its findings no longer change.
     Submitted,
+    /// Sent back to the inspector with comments: they fix it and submit it again.
+    Returned,
+    /// Accepted by a supervisor: it counts, and changes only by a correction (a new version).
+    Approved,
 }
 
 impl InspectionStatus {
+    pub const ALL: [InspectionStatus; 4] = [
+        InspectionStatus::Draft,
+        InspectionStatus::Submitted,
+        InspectionStatus::Returned,
+        InspectionStatus::Approved,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InspectionStatus::Draft => "draft",
             InspectionStatus::Submitted => "submitted",
+            InspectionStatus::Returned => "returned",
+            InspectionStatus::Approved => "approved",
         }
     }
 
     pub fn parse(s: &str) -> Option<InspectionStatus> {
-        match s {
-            "draft" => Some(InspectionStatus::Draft),
-            "submitted" => Some(InspectionStatus::Submitted),
-            _ => None,
-        }
+        InspectionStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The inspector may still change the findings.
+    pub fn editable(self) -> bool {
+        matches!(self, InspectionStatus::Draft | InspectionStatus::Returned)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod fixture;
 pub mod geo;
 pub mod inspection;
 pub mod market;
+pub mod review;
 pub mod role;
 pub mod site;
 pub mod throttle;

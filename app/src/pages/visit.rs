@@ -107,6 +107,8 @@ pub fn CheckList(lang: Lang, label: &'static str, list: Vec<InspectionBrief>) ->
                 let status = match c.status {
                     InspectionStatus::Draft => Msg::DraftStatus.text(lang),
                     InspectionStatus::Submitted => Msg::Submitted.text(lang),
+                    InspectionStatus::Returned => Msg::ReturnedStatus.text(lang),
+                    InspectionStatus::Approved => Msg::ApprovedStatus.text(lang),
                 };
                 view! {
                     <li>

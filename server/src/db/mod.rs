@@ -323,6 +323,10 @@ pub trait AuditStore: Send + Sync + 'static {
     /// Cheap round trip for `/healthz`.
     async fn ping(&self) -> StoreResult<()>;
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Every entry in chain order, as the chain hashes it (`audit_chain::verify` walks them).
+    async fn audit_chain(&self) -> StoreResult<Vec<crate::audit_chain::ChainRow>>;
+    /// Seals entries written before the chain existed (at start); how many it sealed.
+    async fn seal_audit_log(&self) -> StoreResult<u64>;
     /// The newest `limit` entries about `subject` (every subject, for `None`), newest first.
     async fn audit_trail(&self, subject: Option<&str>, limit: u32)
         -> StoreResult<Vec<AuditRecord>>;

@@ -1,6 +1,7 @@
 //! The SQLite store: the embedded default. WAL journal, foreign keys on, migrations applied at start.
 
 use super::*;
+use crate::audit_chain::ChainRow;
 use jieshui_app::domain::fixture::Verdict;
 use jieshui_app::domain::geo::LatLon;
 use jieshui_app::model::site::{SiteState, TitleLevel};
@@ -104,17 +105,81 @@ impl SqliteStore {
 }
 
 async fn audit_tx(tx: &mut sqlx::SqliteConnection, e: &AuditEntry) -> StoreResult<()> {
-    sqlx::query("INSERT INTO audit_log (id, at, actor_id, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(Uuid::now_v7())
-        .bind(OffsetDateTime::now_utc())
-        .bind(e.actor_id)
-        .bind(e.action)
-        .bind(&e.subject)
-        .bind(e.detail.to_string())
-        .execute(tx)
-        .await
-        .map_err(map_err)?;
+    // Numbered in the statement that writes it (which takes the write lock), then sealed.
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_id, action, subject, detail, seq)
+         VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log))",
+    )
+    .bind(Uuid::now_v7())
+    .bind(OffsetDateTime::now_utc())
+    .bind(e.actor_id)
+    .bind(e.action)
+    .bind(&e.subject)
+    .bind(e.detail.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    seal_audit(tx).await?;
     Ok(())
+}
+
+/// An audit entry as the chain hashes it: every field as the database's text.
+const CHAIN_COLS: &str = "CAST(seq AS TEXT) AS seq, hex(id) AS id, CAST(at AS TEXT) AS at,
+    COALESCE(hex(actor_id), '') AS actor, action, subject, detail, prev_hash, hash";
+
+fn chain_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<ChainRow> {
+    Ok(ChainRow {
+        seq: r.try_get::<Option<String>, _>("seq")?.unwrap_or_default(),
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+/// Writes the hashes of every entry not yet sealed, in order, each after the one before it: the
+/// entry just added, or (once, at the first start after the chain was introduced) the older ones.
+pub(crate) async fn seal_audit(tx: &mut sqlx::SqliteConnection) -> StoreResult<u64> {
+    let pending = sqlx::query(&format!(
+        "SELECT {CHAIN_COLS} FROM audit_log WHERE hash IS NULL ORDER BY audit_log.seq"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut sealed = 0;
+    for row in &pending {
+        let row = chain_row(row)?;
+        let seq: i64 = row
+            .seq
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("audit entry numbered {:?}", row.seq)))?;
+        let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = ?")
+            .bind(seq - 1)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
+        let prev = match (seq, prev) {
+            (1, _) => crate::audit_chain::GENESIS.to_string(),
+            (_, Some(p)) => p,
+            (_, None) => {
+                return Err(StoreError::Corrupt(format!(
+                    "audit entry #{seq} follows no sealed entry"
+                )))
+            }
+        };
+        let hash = crate::audit_chain::entry_hash(&prev, &row);
+        sqlx::query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ? AND hash IS NULL")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sealed += 1;
+    }
+    Ok(sealed)
 }
 
 const USER_COLS: &str =
@@ -165,8 +230,26 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await?;
-        audit_tx(&mut conn, entry).await
+        let mut tx = self.pool.begin().await?;
+        audit_tx(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_chain(&self) -> StoreResult<Vec<ChainRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHAIN_COLS} FROM audit_log ORDER BY audit_log.seq, audit_log.rowid"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(chain_row).collect()
+    }
+
+    async fn seal_audit_log(&self) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let n = seal_audit(&mut tx).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn audit_trail(
@@ -1557,7 +1640,7 @@ impl MarketStore for SqliteStore {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-        if status != InspectionStatus::Draft.as_str() {
+        if !InspectionStatus::parse(&status).is_some_and(InspectionStatus::editable) {
             return Ok(DraftWrite::NotDraft);
         }
         if digest.as_deref() == Some(d.digest.as_str()) {
@@ -1628,7 +1711,7 @@ impl MarketStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let claimed = sqlx::query(
             "UPDATE inspections SET status = 'submitted', submitted_at = ?, updated_at = ?
-              WHERE id = ? AND status = 'draft' AND draft_digest IS ?",
+              WHERE id = ? AND status IN ('draft', 'returned') AND draft_digest IS ?",
         )
         .bind(at)
         .bind(at)
@@ -1644,7 +1727,7 @@ impl MarketStore for SqliteStore {
                     .fetch_optional(&mut *tx)
                     .await?;
             return Ok(match status.as_deref() {
-                Some("draft") => SubmitWrite::DraftChanged,
+                Some("draft" | "returned") => SubmitWrite::DraftChanged,
                 _ => SubmitWrite::AlreadySubmitted,
             });
         }

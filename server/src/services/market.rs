@@ -176,7 +176,7 @@ pub async fn save_draft(
     body: &Value,
 ) -> Result<MarketRecord, MarketRefused> {
     let (user, rec) = load(core, user, id, true).await?;
-    if rec.inspection.status != InspectionStatus::Draft {
+    if !rec.inspection.status.editable() {
         return Err(MarketRefused::User(
             StatusCode::CONFLICT,
             Msg::AlreadySubmitted,
@@ -250,7 +250,7 @@ pub async fn submit(
 ) -> Result<(MarketRecord, bool), MarketRefused> {
     for _ in 0..5 {
         let (user, rec) = load(core, user, id, true).await?;
-        if rec.inspection.status != InspectionStatus::Draft {
+        if !rec.inspection.status.editable() {
             return Ok((rec, false));
         }
         let day = core.day_of(rec.inspection.started_at);

@@ -13,7 +13,6 @@ use crate::state::Core;
 use axum::http::StatusCode;
 use jieshui_app::domain::evidence::{flags, SiteFence};
 use jieshui_app::domain::geo::LatLon;
-use jieshui_app::domain::market::InspectionStatus;
 use jieshui_app::i18n::Msg;
 use jieshui_app::model::CurrentUser;
 use serde_json::json;
@@ -156,7 +155,7 @@ pub async fn ingest(
         Err(e) => return Err(internal(e)),
     }
     // A submitted record's evidence is what was submitted with it (a retry above still answers).
-    if inspection.status != InspectionStatus::Draft {
+    if !inspection.status.editable() {
         return Err(Refused::User(StatusCode::CONFLICT, Msg::AlreadySubmitted));
     }
 

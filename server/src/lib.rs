@@ -12,6 +12,7 @@ pub mod limits;
 pub mod market;
 pub mod pages_util;
 pub mod registry;
+pub mod review;
 pub mod seed;
 pub mod serve;
 pub mod services;

@@ -59,7 +59,7 @@ async fn post_rules(
     }
 }
 
-fn refused(r: MarketRefused, lang: Lang) -> Response {
+pub(crate) fn refused(r: MarketRefused, lang: Lang) -> Response {
     match r {
         MarketRefused::Field(f) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,7 +71,7 @@ fn refused(r: MarketRefused, lang: Lang) -> Response {
     }
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -139,6 +139,9 @@ async fn record_json(
         "outcome_note": rec.outcome_note,
         "rectify_by": rec.rectify_by.map(|d| d.to_string()),
         "suggested_outcome": suggested.as_str(),
+        "round": rec.round,
+        "outcome_version": rec.outcome_version,
+        "reinspects": rec.reinspects,
         "photos": photos.iter().map(|p| json!({
             "id": p.id,
             "line_id": p.line_id,
@@ -148,7 +151,12 @@ async fn record_json(
     }))
 }
 
-async fn answer(state: &AppState, status: StatusCode, rec: &MarketRecord, lang: Lang) -> Response {
+pub(crate) async fn answer(
+    state: &AppState,
+    status: StatusCode,
+    rec: &MarketRecord,
+    lang: Lang,
+) -> Response {
     match record_json(state, rec, lang).await {
         Ok(v) => (status, Json(v)).into_response(),
         Err(r) => refused(r, lang),
@@ -231,7 +239,7 @@ async fn get_brands(
     }
 }
 
-fn said(r: &Reason, lang: Lang) -> &str {
+pub(crate) fn said(r: &Reason, lang: Lang) -> &str {
     match lang {
         Lang::Zh => &r.zh,
         Lang::En => &r.en,

@@ -28,6 +28,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::accounts::router())
         .merge(crate::evidence::routes::router())
         .merge(crate::market::router())
+        .merge(crate::review::router())
         .nest_service("/pkg", pkg_service(&state))
         .leptos_routes_with_context(
             &state,

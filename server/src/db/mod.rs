@@ -115,13 +115,157 @@ pub struct AuditEntry {
 
 /// The whole store: every capability. Code that needs only one names that one.
 pub trait Store:
-    UserStore + SiteStore + ImportStore + EvidenceStore + MarketStore + RuleStore + AuditStore
+    UserStore
+    + SiteStore
+    + ImportStore
+    + EvidenceStore
+    + MarketStore
+    + RuleStore
+    + AuditStore
+    + ReviewStore
 {
 }
 impl<
-        T: UserStore + SiteStore + ImportStore + EvidenceStore + MarketStore + RuleStore + AuditStore,
+        T: UserStore
+            + SiteStore
+            + ImportStore
+            + EvidenceStore
+            + MarketStore
+            + RuleStore
+            + AuditStore
+            + ReviewStore,
     > Store for T
 {
+}
+
+/// One supervisor's decision on a record, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    pub id: Uuid,
+    pub inspection_id: Uuid,
+    /// The submission it decided on.
+    pub round: i64,
+    pub reviewer_id: Uuid,
+    pub reviewer_name: String,
+    pub at: OffsetDateTime,
+    pub action: jieshui_app::domain::review::Action,
+    pub comment: String,
+    /// Comments on single product lines: (line id, text).
+    pub line_comments: Vec<(Uuid, String)>,
+    /// For a correction: the outcome before and after, the new deadline, and why.
+    pub outcome_before: Option<Outcome>,
+    pub outcome: Option<Outcome>,
+    pub rectify_by: Option<Day>,
+    pub reason: String,
+}
+
+/// What a decision does to the shop's rectification order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderChange {
+    Nothing,
+    /// A non-compliant approved check at a shop with no open order.
+    Open {
+        id: Uuid,
+        site_id: Uuid,
+        required: String,
+        due: Day,
+    },
+    /// Still not compliant: the open order gets the new deadline.
+    MoveDue {
+        id: Uuid,
+        due: Day,
+    },
+    /// A compliant, approved re-inspection closes the order.
+    Close {
+        id: Uuid,
+    },
+}
+
+/// A rectification order as stored, with its shop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rectification {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub site_name: String,
+    pub district_id: Uuid,
+    /// The approved check that opened it.
+    pub inspection_id: Uuid,
+    pub required: String,
+    pub due: Day,
+    pub open: bool,
+    pub opened_at: OffsetDateTime,
+    pub closed_at: Option<OffsetDateTime>,
+    /// The approved re-inspection that closed it.
+    pub closed_by: Option<Uuid>,
+}
+
+/// Which submitted records a supervisor sees waiting.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueFilter {
+    pub district: Option<Uuid>,
+    pub kind: Option<InspectionKind>,
+    pub inspector: Option<Uuid>,
+    /// Submitted at or before this moment.
+    pub submitted_before: Option<OffsetDateTime>,
+    /// Only records with at least one flagged photo.
+    pub flagged_only: bool,
+    pub limit: u32,
+}
+
+/// One record waiting for review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueItem {
+    pub id: Uuid,
+    pub kind: InspectionKind,
+    pub site_id: Uuid,
+    pub site_name: String,
+    pub district_id: Uuid,
+    pub inspector_id: Uuid,
+    pub inspector_name: String,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub round: i64,
+    pub lines: i64,
+    pub violations: i64,
+    /// Photos of the record with at least one integrity flag.
+    pub flagged_photos: i64,
+}
+
+/// Review: decisions, the queue, rectification orders.
+#[async_trait]
+pub trait ReviewStore: Send + Sync + 'static {
+    /// Records a decision in one transaction: moves the record from `from` to `to` only while it is
+    /// still `from` at `outcome_version` (a conditional update: of two supervisors acting at once one
+    /// writes, the other gets `false` and nothing is written), with the review and its comments, a
+    /// corrected outcome (a new outcome version), the order change and the audit entry.
+    async fn record_review(
+        &self,
+        from: InspectionStatus,
+        outcome_version: i64,
+        to: InspectionStatus,
+        review: &ReviewRow,
+        order: &OrderChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Every decision on a record, oldest first.
+    async fn reviews(&self, inspection: Uuid) -> StoreResult<Vec<ReviewRow>>;
+    /// Submitted records waiting for a decision, oldest first.
+    async fn review_queue(&self, f: &QueueFilter) -> StoreResult<Vec<QueueItem>>;
+    /// Orders (in `district`, or everywhere), open ones only or all, by deadline.
+    async fn rectifications(
+        &self,
+        district: Option<Uuid>,
+        open_only: bool,
+    ) -> StoreResult<Vec<Rectification>>;
+    async fn rectification(&self, id: Uuid) -> StoreResult<Option<Rectification>>;
+    /// The open order at a shop, if any.
+    async fn open_rectification_at(&self, site: Uuid) -> StoreResult<Option<Rectification>>;
+    /// Links a draft check to the order it re-inspects (once), with its audit entry.
+    async fn link_reinspection(
+        &self,
+        inspection: Uuid,
+        order: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// A market check's lines, outcome and submission.
@@ -210,6 +354,12 @@ pub struct MarketRecord {
     pub digest: Option<String>,
     pub updated_at: Option<OffsetDateTime>,
     pub submitted_at: Option<OffsetDateTime>,
+    /// Submissions so far (a returned record resubmitted is round 2).
+    pub round: i64,
+    /// 1, and one more for each correction of the outcome after review.
+    pub outcome_version: i64,
+    /// The rectification order this check re-inspects.
+    pub reinspects: Option<Uuid>,
 }
 
 impl MarketRecord {

@@ -1614,6 +1614,9 @@ impl MarketStore for SqliteStore {
             digest: r.try_get("draft_digest")?,
             updated_at: r.try_get("updated_at")?,
             submitted_at: r.try_get("submitted_at")?,
+            round: r.try_get("round")?,
+            outcome_version: r.try_get("outcome_version")?,
+            reinspects: r.try_get("reinspects")?,
         }))
     }
 
@@ -1710,7 +1713,8 @@ impl MarketStore for SqliteStore {
     ) -> StoreResult<SubmitWrite> {
         let mut tx = self.pool.begin().await?;
         let claimed = sqlx::query(
-            "UPDATE inspections SET status = 'submitted', submitted_at = ?, updated_at = ?
+            "UPDATE inspections SET status = 'submitted', submitted_at = ?, updated_at = ?,
+                    round = round + (status = 'returned')
               WHERE id = ? AND status IN ('draft', 'returned') AND draft_digest IS ?",
         )
         .bind(at)
@@ -1808,5 +1812,293 @@ impl MarketStore for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+fn rectification_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Rectification> {
+    let status: &str = r.try_get("status")?;
+    Ok(Rectification {
+        id: r.try_get("id")?,
+        site_id: r.try_get("site_id")?,
+        site_name: r.try_get("site_name")?,
+        district_id: r.try_get("district_id")?,
+        inspection_id: r.try_get("inspection_id")?,
+        required: r.try_get("required")?,
+        due: day_col(Some(r.try_get("due")?))?
+            .ok_or_else(|| StoreError::Corrupt("rectification due".into()))?,
+        open: status == "open",
+        opened_at: r.try_get("opened_at")?,
+        closed_at: r.try_get("closed_at")?,
+        closed_by: r.try_get("closed_by")?,
+    })
+}
+
+const RECTIFICATION_SELECT: &str = "SELECT r.*, s.name AS site_name, s.district_id
+    FROM rectifications r JOIN sites s ON s.id = r.site_id";
+
+fn outcome_col(o: Option<String>) -> StoreResult<Option<Outcome>> {
+    o.map(|o| Outcome::parse(&o).ok_or_else(|| StoreError::Corrupt(format!("outcome {o}"))))
+        .transpose()
+}
+
+#[async_trait]
+impl ReviewStore for SqliteStore {
+    async fn record_review(
+        &self,
+        from: InspectionStatus,
+        outcome_version: i64,
+        to: InspectionStatus,
+        review: &ReviewRow,
+        order: &OrderChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        use jieshui_app::domain::review::Action;
+        let mut tx = self.pool.begin().await?;
+        let corrected = review.action == Action::Correct;
+        let moved = sqlx::query(
+            "UPDATE inspections
+                SET status = ?1, decided_at = ?2,
+                    outcome = CASE WHEN ?3 THEN ?4 ELSE outcome END,
+                    rectify_by = CASE WHEN ?3 THEN ?5 ELSE rectify_by END,
+                    outcome_version = outcome_version + ?3
+              WHERE id = ?6 AND status = ?7 AND outcome_version = ?8",
+        )
+        .bind(to.as_str())
+        .bind(review.at)
+        .bind(corrected)
+        .bind(review.outcome.map(Outcome::as_str))
+        .bind(review.rectify_by.map(|d| d.to_string()))
+        .bind(review.inspection_id)
+        .bind(from.as_str())
+        .bind(outcome_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO reviews (id, inspection_id, round, reviewer_id, at, action, comment,
+                                  outcome_before, outcome, rectify_by, reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(review.id)
+        .bind(review.inspection_id)
+        .bind(review.round)
+        .bind(review.reviewer_id)
+        .bind(review.at)
+        .bind(review.action.as_str())
+        .bind(&review.comment)
+        .bind(review.outcome_before.map(Outcome::as_str))
+        .bind(review.outcome.map(Outcome::as_str))
+        .bind(review.rectify_by.map(|d| d.to_string()))
+        .bind(&review.reason)
+        .execute(&mut *tx)
+        .await?;
+        for (line, text) in &review.line_comments {
+            sqlx::query("INSERT INTO review_comments (review_id, line_id, text) VALUES (?, ?, ?)")
+                .bind(review.id)
+                .bind(line)
+                .bind(text)
+                .execute(&mut *tx)
+                .await?;
+        }
+        match order {
+            OrderChange::Nothing => {}
+            OrderChange::Open {
+                id,
+                site_id,
+                required,
+                due,
+            } => {
+                sqlx::query(
+                    "INSERT INTO rectifications (id, site_id, inspection_id, required, due, status, opened_at)
+                     VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                )
+                .bind(id)
+                .bind(site_id)
+                .bind(review.inspection_id)
+                .bind(required)
+                .bind(due.to_string())
+                .bind(review.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            OrderChange::MoveDue { id, due } => {
+                sqlx::query("UPDATE rectifications SET due = ? WHERE id = ? AND status = 'open'")
+                    .bind(due.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            OrderChange::Close { id } => {
+                sqlx::query(
+                    "UPDATE rectifications SET status = 'closed', closed_at = ?, closed_by = ?
+                      WHERE id = ? AND status = 'open'",
+                )
+                .bind(review.at)
+                .bind(review.inspection_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn reviews(&self, inspection: Uuid) -> StoreResult<Vec<ReviewRow>> {
+        use jieshui_app::domain::review::Action;
+        let rows = sqlx::query(
+            "SELECT r.*, u.display_name AS reviewer_name FROM reviews r
+               JOIN users u ON u.id = r.reviewer_id
+              WHERE r.inspection_id = ? ORDER BY r.at, r.id",
+        )
+        .bind(inspection)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: Uuid = r.try_get("id")?;
+            let comments: Vec<(Uuid, String)> = sqlx::query_as(
+                "SELECT line_id, text FROM review_comments WHERE review_id = ? ORDER BY rowid",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let action: &str = r.try_get("action")?;
+            out.push(ReviewRow {
+                id,
+                inspection_id: r.try_get("inspection_id")?,
+                round: r.try_get("round")?,
+                reviewer_id: r.try_get("reviewer_id")?,
+                reviewer_name: r.try_get("reviewer_name")?,
+                at: r.try_get("at")?,
+                action: Action::parse(action)
+                    .ok_or_else(|| StoreError::Corrupt(format!("review action {action}")))?,
+                comment: r.try_get("comment")?,
+                line_comments: comments,
+                outcome_before: outcome_col(r.try_get("outcome_before")?)?,
+                outcome: outcome_col(r.try_get("outcome")?)?,
+                rectify_by: day_col(r.try_get("rectify_by")?)?,
+                reason: r.try_get("reason")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn review_queue(&self, f: &QueueFilter) -> StoreResult<Vec<QueueItem>> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.kind, i.site_id, s.name AS site_name, s.district_id, i.inspector_id,
+                    u.display_name AS inspector_name, i.submitted_at, i.round,
+                    (SELECT COUNT(*) FROM inspection_lines l WHERE l.inspection_id = i.id) AS lines,
+                    (SELECT COUNT(*) FROM inspection_lines l
+                      WHERE l.inspection_id = i.id AND l.verdict <> 'water_saving') AS violations,
+                    (SELECT COUNT(*) FROM photos p
+                      WHERE p.inspection_id = i.id AND p.flags <> '[]') AS flagged_photos
+               FROM inspections i
+               JOIN sites s ON s.id = i.site_id
+               JOIN users u ON u.id = i.inspector_id
+              WHERE i.status = 'submitted'
+                AND (?1 IS NULL OR s.district_id = ?1)
+                AND (?2 IS NULL OR i.kind = ?2)
+                AND (?3 IS NULL OR i.inspector_id = ?3)
+                AND (?4 IS NULL OR i.submitted_at <= ?4)
+                AND (NOT ?5 OR EXISTS (SELECT 1 FROM photos p
+                                        WHERE p.inspection_id = i.id AND p.flags <> '[]'))
+              ORDER BY i.submitted_at, i.id
+              LIMIT ?6",
+        )
+        .bind(f.district)
+        .bind(f.kind.map(InspectionKind::as_str))
+        .bind(f.inspector)
+        .bind(f.submitted_before)
+        .bind(f.flagged_only)
+        .bind(i64::from(f.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: &str = r.try_get("kind")?;
+                Ok(QueueItem {
+                    id: r.try_get("id")?,
+                    kind: InspectionKind::parse(kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("inspection kind {kind}")))?,
+                    site_id: r.try_get("site_id")?,
+                    site_name: r.try_get("site_name")?,
+                    district_id: r.try_get("district_id")?,
+                    inspector_id: r.try_get("inspector_id")?,
+                    inspector_name: r.try_get("inspector_name")?,
+                    submitted_at: r.try_get("submitted_at")?,
+                    round: r.try_get("round")?,
+                    lines: r.try_get("lines")?,
+                    violations: r.try_get("violations")?,
+                    flagged_photos: r.try_get("flagged_photos")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn rectifications(
+        &self,
+        district: Option<Uuid>,
+        open_only: bool,
+    ) -> StoreResult<Vec<Rectification>> {
+        let rows = sqlx::query(&format!(
+            "{RECTIFICATION_SELECT} WHERE (?1 IS NULL OR s.district_id = ?1)
+               AND (NOT ?2 OR r.status = 'open') ORDER BY r.status DESC, r.due, r.id"
+        ))
+        .bind(district)
+        .bind(open_only)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rectification_row).collect()
+    }
+
+    async fn rectification(&self, id: Uuid) -> StoreResult<Option<Rectification>> {
+        sqlx::query(&format!("{RECTIFICATION_SELECT} WHERE r.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(rectification_row)
+            .transpose()
+    }
+
+    async fn link_reinspection(
+        &self,
+        inspection: Uuid,
+        order: Uuid,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE inspections SET reinspects = ?
+              WHERE id = ? AND status = 'draft' AND reinspects IS NULL",
+        )
+        .bind(order)
+        .bind(inspection)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            audit_tx(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn open_rectification_at(&self, site: Uuid) -> StoreResult<Option<Rectification>> {
+        sqlx::query(&format!(
+            "{RECTIFICATION_SELECT} WHERE r.site_id = ? AND r.status = 'open'"
+        ))
+        .bind(site)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rectification_row)
+        .transpose()
     }
 }

@@ -26,6 +26,9 @@ pub struct StartForm {
     pub lon: String,
     #[serde(default)]
     pub accuracy_m: String,
+    /// A re-inspection: the open rectification order (at this site) it checks.
+    #[serde(default)]
+    pub reinspects: String,
 }
 
 /// A finite number from a form field.
@@ -74,6 +77,27 @@ pub async fn start(
         }
     }
     let kind = InspectionKind::parse(f.kind.trim()).unwrap_or(InspectionKind::MarketCheck);
+    let reinspects = match f.reinspects.trim() {
+        "" => None,
+        s => {
+            let order = Uuid::parse_str(s)
+                .map_err(|_| User(StatusCode::UNPROCESSABLE_ENTITY, Msg::RectificationUnknown))?;
+            match core
+                .store
+                .rectification(order)
+                .await
+                .map_err(internal_err)?
+            {
+                Some(o) if o.open && o.site_id == site_id => Some(order),
+                _ => {
+                    return Err(User(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Msg::RectificationUnknown,
+                    ))
+                }
+            }
+        }
+    };
     let start = num(&f.lat)
         .zip(num(&f.lon))
         .map(|(a, b)| LatLon::new(a, b))
@@ -98,7 +122,21 @@ pub async fn start(
         detail: serde_json::json!({ "site": site_id.to_string(), "kind": kind.as_str() }),
     };
     match core.store.upsert_inspection(&row, &audit).await {
-        Ok(stored) if stored.inspector_id == user.id && stored.site_id == site_id => Ok(stored),
+        Ok(stored) if stored.inspector_id == user.id && stored.site_id == site_id => {
+            if let Some(order) = reinspects {
+                let audit = AuditEntry {
+                    actor_id: Some(user.id),
+                    action: "reinspection_link",
+                    subject: id.to_string(),
+                    detail: serde_json::json!({ "rectification": order }),
+                };
+                core.store
+                    .link_reinspection(id, order, &audit)
+                    .await
+                    .map_err(internal_err)?;
+            }
+            Ok(stored)
+        }
         Ok(_) => Err(User(StatusCode::CONFLICT, Msg::PhotoIdTaken)),
         Err(e) => Err(internal_err(e)),
     }

@@ -308,6 +308,9 @@ pub async fn submit(
                 let submitted = MarketRecord {
                     inspection,
                     lines,
+                    // A returned record comes back as its next round.
+                    round: rec.round
+                        + i64::from(rec.inspection.status == InspectionStatus::Returned),
                     updated_at: Some(at),
                     submitted_at: Some(at),
                     ..rec

@@ -7,6 +7,7 @@ pub mod fields;
 pub mod inspections;
 pub mod market;
 pub mod photos;
+pub mod review;
 pub mod rules;
 pub mod sites;
 pub mod users;

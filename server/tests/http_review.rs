@@ -1,0 +1,478 @@
+//! Supervisor review through the real router: return with a line comment, resubmit, approve; the
+//! rectification order a non-compliant approval opens and the re-inspection that closes it; the
+//! role × action matrix; district scoping; two supervisors deciding at once.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+const MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+fn body(r: &Resp) -> Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("not JSON: {} {}", r.status, r.body))
+}
+
+fn line_id(n: u32) -> String {
+    format!("0190f3c2-5e1a-7000-8000-{n:012}")
+}
+
+async fn start(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> Uuid {
+    let mut form = vec![
+        ("lat", "36.4603"),
+        ("lon", "115.9706"),
+        ("accuracy_m", "12"),
+    ];
+    form.extend_from_slice(extra);
+    start_check(app, cookie, &form).await
+}
+
+/// A submitted check with a grade-3 faucet (not water-saving): outcome rectify by 2026-12-10.
+async fn submitted(app: &TestApp, me: &str, first_line: u32) -> Uuid {
+    let id = start(app, me, &[]).await;
+    let draft = json!({
+        "lines": [{ "id": line_id(first_line), "category": "faucet", "brand": "九牧", "model": "JM-3",
+                    "label_present": true, "grade": 3, "quantity": 4 }],
+        "outcome": "rectify", "outcome_note": "", "rectify_by": "2026-12-10",
+    });
+    put(app, me, id, &draft).await;
+    let r = upload_photo(app, me, id, None, Uuid::now_v7()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = post(
+        app,
+        Some(me),
+        &format!("/api/inspections/{id}/submit"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    id
+}
+
+async fn put(app: &TestApp, me: &str, id: Uuid, draft: &Value) {
+    let r = send_json(
+        app,
+        "PUT",
+        &format!("/api/inspections/{id}/draft"),
+        Some(me),
+        draft.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn post(app: &TestApp, cookie: Option<&str>, path: &str, v: Value) -> Resp {
+    let b = if v.is_null() {
+        String::new()
+    } else {
+        v.to_string()
+    };
+    send_json(app, "POST", path, cookie, b).await
+}
+
+async fn decide(app: &TestApp, cookie: Option<&str>, id: Uuid, v: Value) -> Resp {
+    post(app, cookie, &format!("/api/inspections/{id}/review"), v).await
+}
+
+async fn reviews_written(app: &TestApp, id: Uuid) -> usize {
+    app.store
+        .audit_trail(Some(&id.to_string()), 1000)
+        .await
+        .expect("db")
+        .iter()
+        .filter(|e| e.action.starts_with("review_"))
+        .count()
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_order(
+    pool: SqlitePool,
+) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let id = submitted(&app, &me, 1).await;
+
+    // In the queue, oldest first, with its counts.
+    let q = body(&app.get("/api/review/queue", Some(&sup)).await);
+    let item = q
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["id"] == json!(id)))
+        .expect("queued");
+    assert_eq!(item["kind"], "market_check");
+    assert_eq!(item["site"]["name"], "恒洁卫浴（金柱店）");
+    assert_eq!(item["inspector"]["name"], "王检查");
+    assert_eq!(
+        (
+            item["round"].clone(),
+            item["lines"].clone(),
+            item["violations"].clone()
+        ),
+        (json!(1), json!(1), json!(1))
+    );
+    // Its photos with integrity flags are counted (a test photo has no camera time or place).
+    let rec = body(&app.get(&format!("/api/inspections/{id}"), Some(&sup)).await);
+    let flagged = rec["photos"]
+        .as_array()
+        .expect("photos")
+        .iter()
+        .filter(|p| p["flags"].as_u64().is_some_and(|n| n > 0))
+        .count();
+    assert_eq!(item["flagged_photos"], json!(flagged));
+    let only_flagged = body(&app.get("/api/review/queue?flagged=true", Some(&sup)).await);
+    assert_eq!(
+        only_flagged.as_array().map(Vec::len),
+        Some(usize::from(flagged > 0))
+    );
+    let audits = body(&app.get("/api/review/queue?kind=audit", Some(&sup)).await);
+    assert_eq!(audits, json!([]));
+    assert_eq!(
+        app.get("/api/review/queue?kind=nonsense", Some(&sup))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Returned with a comment on the line.
+    let r = decide(
+        &app,
+        Some(&sup),
+        id,
+        json!({
+            "action": "return", "comment": "请补充",
+            "line_comments": [{ "line_id": line_id(1), "text": "型号看不清，请补拍标识" }],
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body(&r)["status"], "returned");
+    let h = body(
+        &app.get(&format!("/api/inspections/{id}/history"), Some(&me))
+            .await,
+    );
+    assert_eq!(h["reviews"][0]["action"], "return");
+    assert_eq!(h["reviews"][0]["round"], 1);
+    assert_eq!(
+        h["reviews"][0]["line_comments"][0]["line_id"],
+        json!(line_id(1))
+    );
+    assert_eq!(
+        h["reviews"][0]["line_comments"][0]["text"],
+        "型号看不清，请补拍标识"
+    );
+    assert_eq!(h["reviews"][0]["reviewer"]["name"], "李审核");
+    // No longer waiting; the inspector fixes and resubmits (round 2).
+    let q = body(&app.get("/api/review/queue", Some(&sup)).await);
+    assert!(!q
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|i| i["id"] == json!(id)));
+    put(
+        &app,
+        &me,
+        id,
+        &json!({
+            "lines": [{ "id": line_id(1), "category": "faucet", "brand": "九牧", "model": "JM-3A",
+                        "label_present": true, "grade": 3, "quantity": 4 }],
+            "outcome": "rectify", "outcome_note": "", "rectify_by": "2026-12-10",
+        }),
+    )
+    .await;
+    let r = post(
+        &app,
+        Some(&me),
+        &format!("/api/inspections/{id}/submit"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(body(&r)["round"], 2);
+
+    // Approved: not compliant, so the shop gets an order with the deadline.
+    let r = decide(&app, Some(&sup), id, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body(&r)["status"], "approved");
+    let orders = body(&app.get("/api/rectifications", Some(&sup)).await);
+    let order = orders
+        .as_array()
+        .and_then(|a| a.first())
+        .expect("an order")
+        .clone();
+    assert_eq!(order["inspection_id"], json!(id));
+    assert_eq!(order["due"], "2026-12-10");
+    assert_eq!(order["status"], "open");
+    assert_eq!(order["overdue"], false);
+    assert!(order["required"]
+        .as_str()
+        .is_some_and(|t| t.contains("九牧 JM-3A")));
+    // Past its deadline it is overdue.
+    app.clock.advance(time::Duration::days(12));
+    // (Sessions end after so long: both sign in again.)
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let orders = body(&app.get("/api/rectifications", Some(&sup)).await);
+    assert_eq!(orders[0]["overdue"], true);
+
+    // Nothing changes in place after approval.
+    let r = send_json(
+        &app,
+        "PUT",
+        &format!("/api/inspections/{id}/draft"),
+        Some(&me),
+        json!({"lines": []}).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = decide(&app, Some(&sup), id, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(body(&r)["state"], "approved");
+
+    // The re-inspection, linked to the order, finds the shop compliant; approving it closes the order.
+    let order_id = order["id"].as_str().expect("id").to_string();
+    let again = start(&app, &me, &[("reinspects", order_id.as_str())]).await;
+    put(
+        &app,
+        &me,
+        again,
+        &json!({
+            "lines": [{ "id": line_id(9), "category": "toilet", "brand": "箭牌", "model": "AB1",
+                        "label_present": true, "grade": 1, "figure": 3.8, "quantity": 1 }],
+            "outcome": "compliant", "outcome_note": "",
+        }),
+    )
+    .await;
+    assert_eq!(
+        upload_photo(&app, &me, again, None, Uuid::now_v7())
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let r = post(
+        &app,
+        Some(&me),
+        &format!("/api/inspections/{again}/submit"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(body(&r)["reinspects"], json!(order_id));
+    let r = decide(&app, Some(&sup), again, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        body(&app.get("/api/rectifications", Some(&sup)).await),
+        json!([])
+    );
+    let all = body(&app.get("/api/rectifications?status=all", Some(&sup)).await);
+    assert_eq!(all[0]["status"], "closed");
+    assert_eq!(all[0]["closed_by"], json!(again));
+
+    // A correction is a new version with its reason; the earlier outcome stays in the history.
+    let r = decide(&app, Some(&sup), id, json!({
+        "action": "correct", "outcome": "off_sale", "reason": "复查发现仍在销售", "rectify_by": "2026-12-20",
+    })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rec = body(&r);
+    assert_eq!(
+        (rec["outcome"].clone(), rec["outcome_version"].clone()),
+        (json!("off_sale"), json!(2))
+    );
+    let h = body(
+        &app.get(&format!("/api/inspections/{id}/history"), Some(&sup))
+            .await,
+    );
+    let last = h["reviews"]
+        .as_array()
+        .and_then(|r| r.last())
+        .expect("reviews")
+        .clone();
+    assert_eq!(
+        (last["outcome_before"].clone(), last["outcome"].clone()),
+        (json!("rectify"), json!("off_sale"))
+    );
+    assert_eq!(last["reason"], "复查发现仍在销售");
+    assert_eq!(h["reviews"].as_array().map(Vec::len), Some(3));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn only_a_supervisor_decides_and_each_refusal_writes_nothing(pool: SqlitePool) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let admin = app.login("admin").await;
+    let id = submitted(&app, &me, 1).await;
+    let actions = [
+        json!({ "action": "approve" }),
+        json!({ "action": "return", "comment": "x" }),
+        json!({ "action": "correct", "outcome": "refer", "reason": "y" }),
+    ];
+    for a in &actions {
+        assert_eq!(
+            decide(&app, None, id, a.clone()).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{a}"
+        );
+        assert_eq!(
+            decide(&app, Some(&me), id, a.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{a}"
+        );
+        assert_eq!(
+            decide(&app, Some(&admin), id, a.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "{a}"
+        );
+    }
+    // A supervisor does not edit findings, nor submit.
+    let r = send_json(
+        &app,
+        "PUT",
+        &format!("/api/inspections/{id}/draft"),
+        Some(&sup),
+        json!({"lines": []}).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Bad decisions, by field.
+    for (bad, field) in [
+        (json!({ "action": "delete" }), "action"),
+        (json!({ "action": "return" }), "comment"),
+        (json!({ "action": "correct", "reason": "y" }), "outcome"),
+        (json!({ "action": "correct", "outcome": "refer" }), "reason"),
+        (
+            json!({ "action": "return", "line_comments": [{ "line_id": line_id(77), "text": "?" }] }),
+            "line_comments",
+        ),
+    ] {
+        let r = decide(&app, Some(&sup), id, bad.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        assert_eq!(body(&r)["field"], field, "{bad}");
+    }
+    assert_eq!(reviews_written(&app, id).await, 0);
+    let rec = body(&app.get(&format!("/api/inspections/{id}"), Some(&sup)).await);
+    assert_eq!(rec["status"], "submitted");
+    // A draft cannot be decided.
+    let draft = start(&app, &me, &[]).await;
+    let r = decide(&app, Some(&sup), draft, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(body(&r)["state"], "draft");
+    // The queue is the supervisors'.
+    assert_eq!(
+        app.get("/api/review/queue", Some(&me)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/review/queue", Some(&admin)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn a_supervisor_of_another_district_neither_sees_nor_decides(pool: SqlitePool) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let id = submitted(&app, &me, 1).await;
+    let shop = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0].id;
+    let district = app
+        .store
+        .site_detail(shop)
+        .await
+        .expect("db")
+        .expect("shop")
+        .district_id;
+    let other = app
+        .store
+        .list_districts()
+        .await
+        .expect("db")
+        .into_iter()
+        .find(|d| d.id != district)
+        .expect("another district")
+        .id;
+    let admin = app.login("admin").await;
+    for (name, d) in [("sup_here", district), ("sup_there", other)] {
+        let r = app
+            .post_form(
+                "/admin/users",
+                Some(&admin),
+                &[
+                    ("username", name),
+                    ("display_name", name),
+                    ("role", "supervisor"),
+                    ("district_id", &d.to_string()),
+                    ("password", PW),
+                ],
+            )
+            .await;
+        assert!(r.location().contains("ok=created"), "{}", r.location());
+    }
+    let here = app.login("sup_here").await;
+    let there = app.login("sup_there").await;
+    let ids = |v: Value| -> Vec<Value> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|i| i["id"].clone())
+            .collect()
+    };
+    assert!(ids(body(&app.get("/api/review/queue", Some(&here)).await)).contains(&json!(id)));
+    assert!(ids(body(&app.get("/api/review/queue", Some(&there)).await)).is_empty());
+    // Asking for the other district does not widen the scope.
+    let path = format!("/api/review/queue?district={district}");
+    assert!(ids(body(&app.get(&path, Some(&there)).await)).is_empty());
+    let r = decide(&app, Some(&there), id, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/api/inspections/{id}/history"), Some(&there))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(reviews_written(&app, id).await, 0);
+    let r = decide(&app, Some(&here), id, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn two_supervisors_at_once_one_decides_the_other_gets_409(pool: SqlitePool) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    app.create_user(&admin, "sup2", "赵审核", "supervisor")
+        .await;
+    let a = app.login("supervisor").await;
+    let b = app.login("sup2").await;
+    let id = submitted(&app, &me, 1).await;
+    let (ra, rb) = tokio::join!(
+        decide(&app, Some(&a), id, json!({ "action": "approve" })),
+        decide(
+            &app,
+            Some(&b),
+            id,
+            json!({ "action": "return", "comment": "重拍" })
+        ),
+    );
+    let mut statuses = [ra.status, rb.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        ra.body,
+        rb.body
+    );
+    assert_eq!(reviews_written(&app, id).await, 1);
+    let h = body(
+        &app.get(&format!("/api/inspections/{id}/history"), Some(&a))
+            .await,
+    );
+    assert_eq!(h["reviews"].as_array().map(Vec::len), Some(1));
+}

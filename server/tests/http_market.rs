@@ -105,8 +105,11 @@ async fn a_draft_comes_back_with_every_lines_verdict_field_by_field(pool: Sqlite
             "lines",
             "outcome",
             "outcome_note",
+            "outcome_version",
             "photos",
             "rectify_by",
+            "reinspects",
+            "round",
             "site",
             "start",
             "started_at",
@@ -120,6 +123,10 @@ async fn a_draft_comes_back_with_every_lines_verdict_field_by_field(pool: Sqlite
     assert_eq!(v["id"], id.to_string());
     assert_eq!(v["kind"], "market_check");
     assert_eq!(v["status"], "draft");
+    // Review's fields: first submission, first outcome version, not a re-inspection.
+    assert_eq!(v["round"], 1);
+    assert_eq!(v["outcome_version"], 1);
+    assert_eq!(v["reinspects"], Value::Null);
     assert_eq!(v["site"]["name"], "恒洁卫浴（金柱店）");
     assert_eq!(v["site"]["kind"], "shop");
     assert_eq!(v["inspector"]["name"], "王检查");

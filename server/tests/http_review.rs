@@ -149,6 +149,12 @@ async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_orde
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(body(&r)["status"], "returned");
+    // Back with its inspector: the page gives them the editor again.
+    let page = app.get(&format!("/checks/{id}"), Some(&me)).await;
+    assert!(
+        page.body.contains("visit-data"),
+        "a returned record is editable"
+    );
     let h = body(
         &app.get(&format!("/api/inspections/{id}/history"), Some(&me))
             .await,
@@ -196,6 +202,13 @@ async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_orde
     let r = decide(&app, Some(&sup), id, json!({ "action": "approve" })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(body(&r)["status"], "approved");
+    // Its page says so, to the inspector too, and offers no editor.
+    let page = app.get(&format!("/checks/{id}"), Some(&me)).await;
+    assert!(
+        page.body.contains("已审核通过"),
+        "no approved status on the page"
+    );
+    assert!(!page.body.contains("visit-data"));
     let orders = body(&app.get("/api/rectifications", Some(&sup)).await);
     let order = orders
         .as_array()

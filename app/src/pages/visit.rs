@@ -69,9 +69,13 @@ pub fn RecordedVisit(lang: Lang, visit: MarketView) -> impl IntoView {
     view! {
         <section class="card stack" aria-labelledby="lines-h">
             <h2 id="lines-h">{Msg::ProductLines.text(lang)} " (" {d.lines.len()} ")"</h2>
-            {match visit.submitted_at.clone() {
-                Some(at) => view! { <p class="tag tag-ok">{Msg::Submitted.text(lang)} " " {at}</p> }.into_any(),
-                None => view! { <p class="tag">{Msg::DraftStatus.text(lang)}</p> }.into_any(),
+            {match (visit.status, visit.submitted_at.clone()) {
+                (InspectionStatus::Draft, _) => view! { <p class="tag">{Msg::DraftStatus.text(lang)}</p> }.into_any(),
+                (InspectionStatus::Returned, _) => view! { <p class="tag tag-warn">{Msg::ReturnedStatus.text(lang)}</p> }.into_any(),
+                (InspectionStatus::Approved, at) => view! {
+                    <p class="tag tag-ok">{Msg::ApprovedStatus.text(lang)} " · " {Msg::Submitted.text(lang)} " " {at.unwrap_or_default()}</p>
+                }.into_any(),
+                (InspectionStatus::Submitted, at) => view! { <p class="tag tag-ok">{Msg::Submitted.text(lang)} " " {at.unwrap_or_default()}</p> }.into_any(),
             }}
             <ol class="line-list">
                 {d.lines.iter().zip(visit.judgements.iter()).map(|(l, j)| view! {

@@ -106,7 +106,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/checks/:id") view=InspectionPage ssr=SsrMode::Async />
                 <Route path=path!("/checks") view=section(Section::Checks) />
                 <Route path=path!("/sync") view=section(Section::Sync) />
-                <Route path=path!("/review") view=section(Section::Review) />
+                <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=section(Section::Dashboard) />
                 <Route path=path!("/ledgers") view=section(Section::Ledgers) />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />

@@ -73,6 +73,11 @@ pub trait Backend: Send + Sync + 'static {
         actor: &CurrentUser,
         site: Option<Uuid>,
     ) -> Result<Vec<crate::model::market::InspectionBrief>, AppError>;
+    /// Submitted records waiting for a decision, oldest first (supervisors; their district's).
+    async fn review_queue(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<Vec<crate::model::market::QueueBrief>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

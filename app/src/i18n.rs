@@ -408,6 +408,9 @@ messages! {
     UnknownReviewAction => "审核操作只能是通过、退回或更正。", "The review action must be approve, return or correct.";
     CommentLineUnknown => "评论所指的产品不在这条记录中。", "A comment names a product line that is not on this record.";
     CommentTooLong => "评论过长。", "A comment is too long.";
+    QueueEmpty => "没有等待审核的记录。", "Nothing is waiting for review.";
+    WaitingForReview => "条记录等待审核（最早提交的在前）", "records waiting for review (oldest first)";
+    Resubmitted => "提交轮次", "Round";
     RectificationUnknown => "没有这张未关闭的整改单（或不在这家网点）。", "No such open rectification order at this site.";
     FilingNo => "备案号", "Filing number";
     ScanFilingNo => "扫描标识二维码", "Scan the label's QR code";

@@ -405,4 +405,44 @@ impl Backend for ServerBackend {
             })
             .collect())
     }
+
+    async fn review_queue(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<Vec<jieshui_app::model::market::QueueBrief>, AppError> {
+        use crate::services::market::MarketRefused;
+        use crate::services::review::{queue, ReviewRefused};
+        let filter = crate::db::QueueFilter {
+            limit: 500,
+            ..Default::default()
+        };
+        let items = queue(&self.core, Some(actor), filter)
+            .await
+            .map_err(|e| match e {
+                ReviewRefused::Market(MarketRefused::User(..)) => AppError::Forbidden,
+                ReviewRefused::Market(MarketRefused::Internal(incident)) => {
+                    AppError::Internal { incident }
+                }
+                _ => AppError::Internal {
+                    incident: crate::services::incident("review queue"),
+                },
+            })?;
+        Ok(items
+            .into_iter()
+            .map(|i| jieshui_app::model::market::QueueBrief {
+                id: i.id,
+                kind: i.kind,
+                site_name: i.site_name,
+                inspector_name: i.inspector_name,
+                submitted_at: i
+                    .submitted_at
+                    .map(|t| self.core.local_minute(t))
+                    .unwrap_or_default(),
+                round: i.round,
+                lines: i.lines,
+                violations: i.violations,
+                flagged_photos: i.flagged_photos,
+            })
+            .collect())
+    }
 }

@@ -148,6 +148,7 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
         ),
         // Everyone has their own list; a site's list holds what the caller may open.
         ("list_checks", vec![("site_id", site_id.into())], &Role::ALL),
+        ("review_queue", vec![], &[Role::Supervisor]),
     ]
 }
 

@@ -85,6 +85,12 @@ impl Backend for Panicky {
     ) -> Result<Vec<jieshui_app::model::market::InspectionBrief>, AppError> {
         self.0.inspection_list(a, site).await
     }
+    async fn review_queue(
+        &self,
+        a: &CurrentUser,
+    ) -> Result<Vec<jieshui_app::model::market::QueueBrief>, AppError> {
+        self.0.review_queue(a).await
+    }
 }
 
 async fn panicky_app(pool: SqlitePool) -> TestApp {

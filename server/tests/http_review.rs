@@ -136,6 +136,20 @@ async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_orde
         StatusCode::UNPROCESSABLE_ENTITY
     );
 
+    // The queue page lists it, linked to its record; it is the supervisor's page only.
+    let page = app.get("/review", Some(&sup)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!(r#"href="/checks/{id}""#)),
+        "not on the queue page"
+    );
+    assert!(page.body.contains("恒洁卫浴（金柱店）") && page.body.contains("王检查"));
+    assert!(page.body.contains("1 条记录等待审核"));
+    assert_eq!(
+        app.get("/review", Some(&me)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // Returned with a comment on the line.
     let r = decide(
         &app,
@@ -171,6 +185,11 @@ async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_orde
     );
     assert_eq!(h["reviews"][0]["reviewer"]["name"], "李审核");
     // No longer waiting; the inspector fixes and resubmits (round 2).
+    assert!(app
+        .get("/review", Some(&sup))
+        .await
+        .body
+        .contains("没有等待审核的记录"));
     let q = body(&app.get("/api/review/queue", Some(&sup)).await);
     assert!(!q
         .as_array()

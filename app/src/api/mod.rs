@@ -277,3 +277,16 @@ pub async fn list_checks(
         .await,
     )
 }
+
+/// The review queue: submitted records waiting for a decision, oldest first. Supervisors only
+/// (scoped to their district when they have one).
+#[server(prefix = "/api", endpoint = "review_queue")]
+pub async fn review_queue() -> Result<Vec<crate::model::market::QueueBrief>, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::signed_in()?;
+            guard::backend()?.review_queue(&actor).await
+        }
+        .await,
+    )
+}

@@ -24,6 +24,23 @@ pub struct MarketView {
     pub brands: Vec<String>,
 }
 
+/// One submitted record waiting for a supervisor's decision (the review queue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueBrief {
+    pub id: Uuid,
+    pub kind: InspectionKind,
+    pub site_name: String,
+    pub inspector_name: String,
+    /// `YYYY-MM-DD HH:MM` in the city's time zone.
+    pub submitted_at: String,
+    /// Submissions so far (2 and more: it was returned before).
+    pub round: i64,
+    pub lines: i64,
+    pub violations: i64,
+    /// Photos with integrity flags.
+    pub flagged_photos: i64,
+}
+
 /// One check in a list (the inspector's own, or a site's earlier checks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InspectionBrief {

@@ -5,6 +5,7 @@ pub mod error;
 pub mod inspection;
 pub mod login;
 pub mod photo;
+pub mod review;
 pub mod rules;
 pub mod rules_new;
 pub mod section;

@@ -418,6 +418,8 @@ const st = market ? {
   submitting: false,
 } : null;
 const savedPhotos = data.line_photos || {};
+// The supervisor's comments on single lines when the check came back (line id → text).
+const returnedLines = (data.returned && data.returned.lines) || {};
 const view = {};
 
 function category(slug) {
@@ -740,8 +742,10 @@ function lineCard(line) {
     photoPicker(T.line_photo, line.id, false),
     remove);
   const saved = savedPhotos[line.id] || 0;
-  v.li = h('li', { class: 'line-card' },
+  const said = returnedLines[line.id];
+  v.li = h('li', { class: said ? 'line-card line-returned' : 'line-card' },
     h('div', { class: 'line-head' }, v.icon, v.title, v.verdict),
+    said ? h('p', { class: 'review-comment', role: 'note' }, h('strong', null, T.supervisor_says), ' ', said) : null,
     v.reason, v.toggle, v.fields,
     saved > 0 ? h('p', { class: 'small muted' }, `${saved} ${T.line_photos_saved}`) : null,
     uploadList(line.id));

@@ -100,15 +100,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFoundPage /> }>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/account") view=crate::pages::account::AccountPage />
+                <Route path=path!("/account") view=crate::pages::account::AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/today") view=TodayPage ssr=SsrMode::Async />
                 <Route path=path!("/photos/:id") view=PhotoPage ssr=SsrMode::Async />
                 <Route path=path!("/checks/:id") view=InspectionPage ssr=SsrMode::Async />
-                <Route path=path!("/checks") view=section(Section::Checks) />
-                <Route path=path!("/sync") view=section(Section::Sync) />
+                <Route path=path!("/checks") view=section(Section::Checks) ssr=SsrMode::Async />
+                <Route path=path!("/sync") view=section(Section::Sync) ssr=SsrMode::Async />
+                <Route path=path!("/rectifications") view=crate::pages::rectifications::RectificationsPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=crate::pages::audit::AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
-                <Route path=path!("/dashboard") view=section(Section::Dashboard) />
-                <Route path=path!("/ledgers") view=section(Section::Ledgers) />
+                <Route path=path!("/dashboard") view=section(Section::Dashboard) ssr=SsrMode::Async />
+                <Route path=path!("/ledgers") view=section(Section::Ledgers) ssr=SsrMode::Async />
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/rules") view=crate::pages::rules::RulesPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/rules/new") view=crate::pages::rules_new::RulesNewPage ssr=SsrMode::Async />

@@ -77,7 +77,21 @@ pub trait Backend: Send + Sync + 'static {
     async fn review_queue(
         &self,
         actor: &CurrentUser,
-    ) -> Result<Vec<crate::model::market::QueueBrief>, AppError>;
+        query: crate::model::review::QueueQuery,
+    ) -> Result<crate::model::review::QueuePage, AppError>;
+    /// How many records wait for the actor's decision (0 for anyone but a supervisor).
+    async fn review_waiting(&self, actor: &CurrentUser) -> Result<i64, AppError>;
+    /// Rectification orders by deadline (open ones, or all), in the actor's district.
+    async fn rectification_list(
+        &self,
+        actor: &CurrentUser,
+        all: bool,
+    ) -> Result<Vec<crate::model::review::OrderBrief>, AppError>;
+    /// The audit log's chain walked, and its newest entries (administrators).
+    async fn audit_view(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<crate::model::review::AuditView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -349,11 +349,16 @@ impl Backend for ServerBackend {
             .inspection_photos(id)
             .await
             .map_err(store_err)?;
-        let market = match i.kind {
-            jieshui_app::domain::inspection::InspectionKind::MarketCheck => {
-                Some(services::market::view(&self.core, &rec).await?)
-            }
-            jieshui_app::domain::inspection::InspectionKind::Audit => None,
+        let (market, review) = match i.kind {
+            jieshui_app::domain::inspection::InspectionKind::MarketCheck => (
+                Some(services::market::view(&self.core, &rec).await?),
+                Some(
+                    services::review::panel(&self.core, actor, &rec, &site)
+                        .await
+                        .map_err(store_err)?,
+                ),
+            ),
+            jieshui_app::domain::inspection::InspectionKind::Audit => (None, None),
         };
         Ok(InspectionView {
             id,
@@ -364,6 +369,7 @@ impl Backend for ServerBackend {
             photos,
             capture: self.core.config.capture,
             market,
+            review,
             editable: i.inspector_id == actor.id
                 && actor.role == Role::Inspector
                 && i.status.editable(),
@@ -409,40 +415,205 @@ impl Backend for ServerBackend {
     async fn review_queue(
         &self,
         actor: &CurrentUser,
-    ) -> Result<Vec<jieshui_app::model::market::QueueBrief>, AppError> {
-        use crate::services::market::MarketRefused;
-        use crate::services::review::{queue, ReviewRefused};
+        query: jieshui_app::model::review::QueueQuery,
+    ) -> Result<jieshui_app::model::review::QueuePage, AppError> {
+        use crate::services::review::{queue, QUEUE_LIMIT};
+        use jieshui_app::domain::inspection::InspectionKind;
+        use jieshui_app::domain::role::Role;
+        let id = |s: &str| Uuid::parse_str(s.trim()).ok();
+        let days = query
+            .older_than_days
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .map(|d| d.min(36_500));
         let filter = crate::db::QueueFilter {
-            limit: 500,
-            ..Default::default()
+            kind: InspectionKind::parse(query.kind.trim()),
+            district: id(&query.district),
+            inspector: id(&query.inspector),
+            submitted_before: days
+                .map(|d| self.core.clock.now() - time::Duration::days(i64::from(d))),
+            flagged_only: query.flagged,
+            limit: QUEUE_LIMIT,
         };
         let items = queue(&self.core, Some(actor), filter)
             .await
-            .map_err(|e| match e {
-                ReviewRefused::Market(MarketRefused::User(..)) => AppError::Forbidden,
-                ReviewRefused::Market(MarketRefused::Internal(incident)) => {
-                    AppError::Internal { incident }
-                }
-                _ => AppError::Internal {
-                    incident: crate::services::incident("review queue"),
-                },
-            })?;
-        Ok(items
+            .map_err(review_app_error)?;
+        let users = self.core.store.list_users().await.map_err(store_err)?;
+        let inspectors = users
             .into_iter()
-            .map(|i| jieshui_app::model::market::QueueBrief {
-                id: i.id,
-                kind: i.kind,
-                site_name: i.site_name,
-                inspector_name: i.inspector_name,
-                submitted_at: i
-                    .submitted_at
-                    .map(|t| self.core.local_minute(t))
-                    .unwrap_or_default(),
-                round: i.round,
-                lines: i.lines,
-                violations: i.violations,
-                flagged_photos: i.flagged_photos,
+            .filter(|u| u.role == Role::Inspector && u.active)
+            .filter(|u| {
+                actor.district_id.is_none()
+                    || u.district_id.is_none()
+                    || u.district_id == actor.district_id
+            })
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        let districts = if actor.district_id.is_none() {
+            self.core
+                .store
+                .list_districts()
+                .await
+                .map_err(store_err)?
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(jieshui_app::model::review::QueuePage {
+            items: items
+                .into_iter()
+                .map(|i| jieshui_app::model::market::QueueBrief {
+                    id: i.id,
+                    kind: i.kind,
+                    site_name: i.site_name,
+                    inspector_name: i.inspector_name,
+                    submitted_at: i
+                        .submitted_at
+                        .map(|t| self.core.local_minute(t))
+                        .unwrap_or_default(),
+                    round: i.round,
+                    lines: i.lines,
+                    violations: i.violations,
+                    flagged_photos: i.flagged_photos,
+                })
+                .collect(),
+            inspectors,
+            districts,
+        })
+    }
+
+    async fn review_waiting(&self, actor: &CurrentUser) -> Result<i64, AppError> {
+        services::review::waiting(&self.core, actor)
+            .await
+            .map_err(store_err)
+    }
+
+    async fn rectification_list(
+        &self,
+        actor: &CurrentUser,
+        all: bool,
+    ) -> Result<Vec<jieshui_app::model::review::OrderBrief>, AppError> {
+        let list = services::review::rectifications(&self.core, Some(actor), !all)
+            .await
+            .map_err(review_app_error)?;
+        Ok(list
+            .iter()
+            .map(|o| services::review::order_brief(&self.core, o))
+            .collect())
+    }
+
+    async fn audit_view(
+        &self,
+        actor: &CurrentUser,
+    ) -> Result<jieshui_app::model::review::AuditView, AppError> {
+        use jieshui_app::model::review::{AuditBreak, AuditView};
+        /// The newest entries the page lists; the CSV has them all.
+        const LATEST: usize = 100;
+        if actor.role != jieshui_app::domain::role::Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let rows = self.core.store.audit_chain().await.map_err(store_err)?;
+        let entries = rows.len() as i64;
+        let (head, broken) = match crate::audit_chain::verify(rows.iter().cloned()) {
+            Ok(i) => (Some(i.head).filter(|h| !h.is_empty()), None),
+            Err(b) => {
+                let (seq, kind) = match b {
+                    crate::audit_chain::Break::Altered { seq } => (seq, "altered"),
+                    crate::audit_chain::Break::Removed { seq } => (seq.to_string(), "removed"),
+                    crate::audit_chain::Break::Inserted { seq } => (seq, "inserted"),
+                };
+                (
+                    None,
+                    Some(AuditBreak {
+                        seq: seq.parse().unwrap_or(0),
+                        kind: kind.into(),
+                    }),
+                )
+            }
+        };
+        let names = self.audit_names().await?;
+        let latest = rows
+            .iter()
+            .rev()
+            .take(LATEST)
+            .map(|r| self.audit_line(r, &names))
+            .collect();
+        Ok(AuditView {
+            entries,
+            head,
+            broken,
+            latest,
+        })
+    }
+}
+
+/// A review refusal as a server function's error.
+fn review_app_error(e: services::review::ReviewRefused) -> AppError {
+    use crate::services::market::MarketRefused;
+    use crate::services::review::ReviewRefused;
+    match e {
+        ReviewRefused::Market(MarketRefused::User(s, _)) if s.as_u16() == 401 => {
+            AppError::Unauthenticated
+        }
+        ReviewRefused::Market(MarketRefused::User(..)) => AppError::Forbidden,
+        ReviewRefused::Market(MarketRefused::Internal(incident)) => AppError::Internal { incident },
+        _ => AppError::Internal {
+            incident: crate::services::incident("review refused"),
+        },
+    }
+}
+
+impl ServerBackend {
+    /// Users' names by the audit log's actor text (the id's bytes in upper-case hex).
+    pub async fn audit_names(&self) -> Result<std::collections::HashMap<String, String>, AppError> {
+        Ok(self
+            .core
+            .store
+            .list_users()
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id.simple().to_string().to_uppercase(),
+                    format!("{} ({})", u.display_name, u.username),
+                )
             })
             .collect())
     }
+
+    /// One chain entry as the page lists it, its time in the city's zone.
+    pub fn audit_line(
+        &self,
+        r: &crate::audit_chain::ChainRow,
+        names: &std::collections::HashMap<String, String>,
+    ) -> jieshui_app::model::review::AuditLine {
+        jieshui_app::model::review::AuditLine {
+            seq: r.seq.parse().unwrap_or(0),
+            at: stored_time_local(&r.at, self.core.config.utc_offset),
+            actor: names
+                .get(&r.actor)
+                .cloned()
+                .unwrap_or_else(|| r.actor.clone()),
+            action: r.action.clone(),
+            subject: r.subject.clone(),
+            detail: r.detail.clone(),
+        }
+    }
+}
+
+/// A time as SQLite holds it (`YYYY-MM-DD HH:MM:SS[.f]+00:00`) in the city's zone to the second;
+/// other text as it is.
+pub fn stored_time_local(at: &str, offset: time::UtcOffset) -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    let show = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::parse(at, &fmt)
+        .ok()
+        .and_then(|t| t.to_offset(offset).format(&show).ok())
+        .unwrap_or_else(|| at.to_string())
 }

@@ -21,6 +21,10 @@ use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/checks/{id}/review", post(review_form))
+        .route("/checks/{id}/history.csv", get(history_csv))
+        .route("/review/approve", post(bulk_form))
+        .route("/admin/audit/log.csv", get(audit_csv))
         .route("/api/inspections/{id}/review", post(post_review))
         .route("/api/inspections/{id}/history", get(get_history))
         .route("/api/review/queue", get(get_queue))
@@ -159,7 +163,7 @@ async fn get_queue(
         inspector,
         submitted_before,
         flagged_only: q.flagged.unwrap_or(false),
-        limit: 500,
+        limit: review::QUEUE_LIMIT,
     };
     match review::queue(&state, info.user.as_ref(), filter).await {
         Ok(items) => Json(
@@ -236,4 +240,245 @@ async fn get_rectifications(
         .into_response(),
         Err(r) => review_refused(r, info.lang),
     }
+}
+
+/// `POST /checks/{id}/review` (the record page's plain forms): `action`, `comment`,
+/// `line:<line id>` = a comment on that line, `outcome`, `reason`, `rectify_by`. Decided → the
+/// queue, saying so; refused → the record again with the reason (nothing written).
+async fn review_form(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    let mut body = serde_json::Map::new();
+    let mut lines = Vec::new();
+    for (k, v) in form.into_iter().take(review::MAX_LINE_COMMENTS + 8) {
+        match k.as_str() {
+            "action" | "comment" | "reason" => {
+                body.insert(k, Value::String(v));
+            }
+            "outcome" | "rectify_by" if !v.trim().is_empty() => {
+                body.insert(k, Value::String(v.trim().to_string()));
+            }
+            _ => {
+                if let Some(line) = k.strip_prefix("line:") {
+                    if !v.trim().is_empty() {
+                        lines.push(json!({ "line_id": line, "text": v }));
+                    }
+                }
+            }
+        }
+    }
+    body.insert("line_comments".into(), Value::Array(lines));
+    let id_enc = crate::pages_util::urlencode(&id);
+    match review::review(&state, info.user.as_ref(), &id, &Value::Object(body)).await {
+        Ok(rec) => axum::response::Redirect::to(&format!("/review?decided={}", rec.inspection.id))
+            .into_response(),
+        Err(ReviewRefused::Market(crate::services::market::MarketRefused::Internal(i))) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &i)
+        }
+        Err(ReviewRefused::Market(crate::services::market::MarketRefused::User(s, _)))
+            if s == StatusCode::NOT_FOUND =>
+        {
+            StatusCode::NOT_FOUND.into_response()
+        }
+        Err(r) => axum::response::Redirect::to(&format!(
+            "/checks/{id_enc}?refused={}#review",
+            crate::pages_util::msg_code(review::refusal_msg(&r))
+        ))
+        .into_response(),
+    }
+}
+
+/// `POST /review/approve` (the queue's bulk approval): every `id` listed that has no violation and
+/// no flagged photo is approved, each as its own decision; the rest stay for a look of their own.
+async fn bulk_form(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    let ids: Vec<String> = form
+        .into_iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v)
+        .take(review::QUEUE_LIMIT as usize)
+        .collect();
+    match review::bulk_approve(&state, info.user.as_ref(), &ids).await {
+        Ok(b) => axum::response::Redirect::to(&format!(
+            "/review?approved={}&skipped={}",
+            b.approved, b.skipped
+        ))
+        .into_response(),
+        Err(ReviewRefused::Market(crate::services::market::MarketRefused::Internal(i))) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &i)
+        }
+        Err(r) => {
+            let m = review::refusal_msg(&r);
+            crate::pages_util::message_page(
+                info.lang,
+                StatusCode::FORBIDDEN,
+                Msg::ForbiddenTitle.text(info.lang),
+                m.text(info.lang),
+            )
+        }
+    }
+}
+
+/// A CSV file (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese right). A
+/// cell that a spreadsheet would take for a formula is prefixed with `'`.
+fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let safe = |c: &str| {
+        if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{c}")
+        } else {
+            c.to_string()
+        }
+    };
+    let mut ok = w.write_record(header).is_ok();
+    for r in rows {
+        ok &= w.write_record(r.iter().map(|c| safe(c))).is_ok();
+    }
+    match (ok, w.into_inner()) {
+        (true, Ok(bytes)) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => crate::pages_util::internal_page("csv writer"),
+    }
+}
+
+/// `GET /checks/{id}/history.csv`: every decision on the record and every audit entry about it,
+/// oldest first, for whoever may read the record.
+async fn history_csv(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+) -> Response {
+    let (rec, reviews, mut audit) = match review::history(&state, info.user.as_ref(), &id).await {
+        Ok(h) => h,
+        Err(ReviewRefused::Market(crate::services::market::MarketRefused::Internal(i))) => {
+            return crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &i)
+        }
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    audit.reverse();
+    let mut rows: Vec<Vec<String>> = reviews
+        .iter()
+        .map(|r| {
+            let lines = r
+                .line_comments
+                .iter()
+                .map(|(l, t)| format!("{l}: {t}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            vec![
+                rfc3339(r.at),
+                "review".into(),
+                r.round.to_string(),
+                r.reviewer_name.clone(),
+                r.action.as_str().into(),
+                r.comment.clone(),
+                lines,
+                r.outcome_before.map(Outcome::as_str).unwrap_or("").into(),
+                r.outcome.map(Outcome::as_str).unwrap_or("").into(),
+                r.rectify_by.map(|d| d.to_string()).unwrap_or_default(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+    rows.extend(audit.iter().map(|a| {
+        vec![
+            rfc3339(a.at),
+            "audit".into(),
+            String::new(),
+            a.actor_id.map(|u| u.to_string()).unwrap_or_default(),
+            a.action.clone(),
+            a.detail.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]
+    }));
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    csv_response(
+        &format!("jieshui-history-{}.csv", rec.inspection.id),
+        &[
+            "at",
+            "kind",
+            "round",
+            "by",
+            "action",
+            "comment_or_detail",
+            "line_comments",
+            "outcome_before",
+            "outcome",
+            "rectify_by",
+            "reason",
+        ],
+        rows,
+    )
+}
+
+/// `GET /admin/audit/log.csv` (administrators): the whole audit log in chain order, with each
+/// entry's hashes, as the chain walk reads it.
+async fn audit_csv(
+    State(state): State<AppState>,
+    crate::pages_util::AdminUser(_admin): crate::pages_util::AdminUser,
+) -> Response {
+    let rows = match state.store.audit_chain().await {
+        Ok(r) => r,
+        Err(e) => return crate::pages_util::internal_page(e),
+    };
+    let backend = crate::backend::ServerBackend {
+        core: state.core.clone(),
+    };
+    let names = match backend.audit_names().await {
+        Ok(n) => n,
+        Err(e) => return crate::pages_util::app_error_page(e),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.seq.clone(),
+                r.at.clone(),
+                names.get(&r.actor).cloned().unwrap_or_default(),
+                r.actor,
+                r.action,
+                r.subject,
+                r.detail,
+                r.prev_hash.unwrap_or_default(),
+                r.hash.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_response(
+        "jieshui-audit-log.csv",
+        &[
+            "seq",
+            "at",
+            "actor",
+            "actor_id",
+            "action",
+            "subject",
+            "detail",
+            "prev_hash",
+            "hash",
+        ],
+        rows,
+    )
 }

@@ -149,6 +149,14 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
         // Everyone has their own list; a site's list holds what the caller may open.
         ("list_checks", vec![("site_id", site_id.into())], &Role::ALL),
         ("review_queue", vec![], &[Role::Supervisor]),
+        // Zero for anyone who does not review; the navigation asks on every page.
+        ("review_waiting", vec![], &Role::ALL),
+        (
+            "rectification_list",
+            vec![],
+            &[Role::Inspector, Role::Supervisor],
+        ),
+        ("audit_view", vec![], &[Role::Admin]),
     ]
 }
 

@@ -88,8 +88,25 @@ impl Backend for Panicky {
     async fn review_queue(
         &self,
         a: &CurrentUser,
-    ) -> Result<Vec<jieshui_app::model::market::QueueBrief>, AppError> {
-        self.0.review_queue(a).await
+        q: jieshui_app::model::review::QueueQuery,
+    ) -> Result<jieshui_app::model::review::QueuePage, AppError> {
+        self.0.review_queue(a, q).await
+    }
+    async fn review_waiting(&self, a: &CurrentUser) -> Result<i64, AppError> {
+        self.0.review_waiting(a).await
+    }
+    async fn rectification_list(
+        &self,
+        a: &CurrentUser,
+        all: bool,
+    ) -> Result<Vec<jieshui_app::model::review::OrderBrief>, AppError> {
+        self.0.rectification_list(a, all).await
+    }
+    async fn audit_view(
+        &self,
+        a: &CurrentUser,
+    ) -> Result<jieshui_app::model::review::AuditView, AppError> {
+        self.0.audit_view(a).await
     }
 }
 

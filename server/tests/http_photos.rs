@@ -990,13 +990,7 @@ async fn the_picker_opens_the_camera_unless_the_gallery_is_allowed(pool: SqliteP
         assert_eq!(page.status, StatusCode::OK);
         // The page's script draws the picker from the settings the page hands it: the camera
         // (`capture="environment"`) unless the gallery is allowed.
-        let data = page
-            .body
-            .split(r#"<script type="application/json" id="visit-data">"#)
-            .nth(1)
-            .and_then(|rest| rest.split("</script>").next())
-            .expect("the page's data");
-        let data: serde_json::Value = serde_json::from_str(data).expect("JSON");
+        let data = page.page_data();
         assert_eq!(
             data["settings"]["allow_gallery"],
             serde_json::json!(!camera),

@@ -508,3 +508,404 @@ async fn two_supervisors_at_once_one_decides_the_other_gets_409(pool: SqlitePool
     );
     assert_eq!(h["reviews"].as_array().map(Vec::len), Some(1));
 }
+
+/// The supervisor's panel on the record's page, the plain forms, the inspector's view of a return.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_record_page_reviews_with_plain_forms_and_shows_the_inspector_each_comment_by_its_line(
+    pool: SqlitePool,
+) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let id = submitted(&app, &me, 1).await;
+
+    // The navigation counts what waits; the record's page has the panel.
+    let queue = app.get("/review", Some(&sup)).await;
+    assert!(
+        queue
+            .body
+            .contains(r#"<span class="nav-count" aria-hidden="true">1</span>"#),
+        "no waiting count on the navigation"
+    );
+    let page = app.get(&format!("/checks/{id}"), Some(&sup)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        r#"id="review-form""#,
+        &format!(r#"action="/checks/{id}/review""#),
+        // A comment box under the line, belonging to the review form.
+        &format!(r#"name="line:{}""#, line_id(1)),
+        r#"form="review-form""#,
+        r#"value="approve""#,
+        r#"value="return""#,
+        "开始检查时的位置",
+        "距网点",
+        "照片证据",
+        "审核记录",
+        "还没有审核意见",
+        &format!(r#"href="/checks/{id}/history.csv""#),
+    ] {
+        assert!(page.body.contains(text), "the panel lacks {text}");
+    }
+    // The inspector's own page has no panel.
+    let mine = app.get(&format!("/checks/{id}"), Some(&me)).await;
+    assert!(!mine.body.contains("review-form"));
+
+    // Returning with nothing said is refused back to the page, with the reason; nothing written.
+    let r = app
+        .post_form(
+            &format!("/checks/{id}/review"),
+            Some(&sup),
+            &[("action", "return"), ("comment", "  ")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        format!("/checks/{id}?refused=ReturnNeedsComment#review")
+    );
+    let again = app.get(r.location(), Some(&sup)).await;
+    assert!(again.body.contains("退回时请写明需要修改的内容"));
+    assert_eq!(reviews_written(&app, id).await, 0);
+    // An inspector may not post the form at all.
+    let r = app
+        .post_form(
+            &format!("/checks/{id}/review"),
+            Some(&me),
+            &[("action", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(reviews_written(&app, id).await, 0);
+
+    // Returned with a comment on the line (and none on the whole): back to the queue.
+    let field = format!("line:{}", line_id(1));
+    let r = app
+        .post_form(
+            &format!("/checks/{id}/review"),
+            Some(&sup),
+            &[
+                ("action", "return"),
+                ("comment", ""),
+                (field.as_str(), "等级标识看不清，请补拍"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), format!("/review?decided={id}"));
+    let queue = app.get(r.location(), Some(&sup)).await;
+    assert!(queue.body.contains("已记录审核结果"));
+    assert!(!queue.body.contains("nav-count"), "nothing waits any more");
+
+    // The inspector: the returned check first on their home, the comment beside its line.
+    let today = app.get("/today", Some(&me)).await;
+    let returned_at = today.body.find("退回待修改").expect("a returned group");
+    let link = today
+        .body
+        .find(&format!(r#"href="/checks/{id}""#))
+        .expect("linked");
+    assert!(returned_at < link);
+    let page = app.get(&format!("/checks/{id}"), Some(&me)).await;
+    let data = page.page_data();
+    assert_eq!(
+        data["returned"]["lines"][line_id(1)],
+        json!("等级标识看不清，请补拍")
+    );
+    assert_eq!(data["returned"]["reviewer"], "李审核");
+    assert_eq!(data["t"]["supervisor_says"], "审核意见：");
+    assert!(page.body.contains("审核人退回意见") && page.body.contains("等级标识看不清，请补拍"));
+
+    // The history as CSV, for the inspector too; not for someone who may not see the record.
+    let csv = app
+        .get(&format!("/checks/{id}/history.csv"), Some(&me))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(
+        csv.headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(csv.body.starts_with("\u{feff}at,kind,round,by,action"));
+    assert!(csv.body.contains("review,1,李审核,return"));
+    assert!(csv.body.contains("等级标识看不清，请补拍"));
+    assert!(csv.body.contains("audit,") && csv.body.contains("market_check_submit"));
+    let admin = app.login("admin").await;
+    app.create_user(&admin, "other", "别的检查员", "inspector")
+        .await;
+    let other = app.login("other").await;
+    assert_eq!(
+        app.get(&format!("/checks/{id}/history.csv"), Some(&other))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn bulk_approval_takes_only_records_without_violations_or_flags(pool: SqlitePool) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    // A clean record: one water-saving line, no photo (so no flag).
+    let clean = start(&app, &me, &[]).await;
+    put(
+        &app,
+        &me,
+        clean,
+        &json!({
+            "lines": [{ "id": line_id(5), "category": "toilet", "brand": "箭牌", "model": "AB1",
+                        "label_present": true, "grade": 1, "figure": 3.8, "quantity": 1 }],
+            "outcome": "compliant", "outcome_note": "",
+        }),
+    )
+    .await;
+    let r = post(
+        &app,
+        Some(&me),
+        &format!("/api/inspections/{clean}/submit"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let dirty = submitted(&app, &me, 1).await;
+
+    // The queue page offers the clean one only.
+    let page = app.get("/review", Some(&sup)).await;
+    assert!(page.body.contains(&format!(r#"name="id" value="{clean}""#)));
+    assert!(!page.body.contains(&format!(r#"name="id" value="{dirty}""#)));
+    // Posting both anyway: the server checks again and approves only the clean one.
+    let (c, d) = (clean.to_string(), dirty.to_string());
+    let r = app
+        .post_form(
+            "/review/approve",
+            Some(&sup),
+            &[("id", c.as_str()), ("id", d.as_str()), ("id", "nonsense")],
+        )
+        .await;
+    assert_eq!(r.location(), "/review?approved=1&skipped=2");
+    let page = app.get(r.location(), Some(&sup)).await;
+    assert!(page.body.contains("1 条已通过，2 条需逐条审核"));
+    let status = |id: Uuid| {
+        let app = &app;
+        let sup = &sup;
+        async move {
+            body(&app.get(&format!("/api/inspections/{id}"), Some(sup)).await)["status"].clone()
+        }
+    };
+    assert_eq!(status(clean).await, "approved");
+    assert_eq!(status(dirty).await, "submitted");
+    // Once more: the approved one is not approved twice.
+    let r = app
+        .post_form("/review/approve", Some(&sup), &[("id", c.as_str())])
+        .await;
+    assert_eq!(r.location(), "/review?approved=0&skipped=1");
+    assert_eq!(reviews_written(&app, clean).await, 1);
+    // Not an inspector's.
+    let r = app
+        .post_form("/review/approve", Some(&me), &[("id", d.as_str())])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(status(dirty).await, "submitted");
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_rectifications_page_lets_an_inspector_reinspect_and_marks_overdue_orders(
+    pool: SqlitePool,
+) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let id = submitted(&app, &me, 1).await;
+    let r = decide(&app, Some(&sup), id, json!({ "action": "approve" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let order = body(&app.get("/api/rectifications", Some(&sup)).await)[0]["id"]
+        .as_str()
+        .expect("order")
+        .to_string();
+
+    let page = app.get("/rectifications", Some(&me)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("恒洁卫浴（金柱店）"));
+    assert!(page.body.contains("整改期限 2026-12-10"));
+    assert!(page.body.contains("未关闭"));
+    assert!(page
+        .body
+        .contains(&format!(r#"name="reinspects" value="{order}""#)));
+    // The record's page shows the order it opened.
+    let rec = app.get(&format!("/checks/{id}"), Some(&sup)).await;
+    assert!(rec.body.contains("整改单") && rec.body.contains("九牧 JM-3"));
+    // The supervisor follows orders but does not re-inspect.
+    let page = app.get("/rectifications", Some(&sup)).await;
+    assert!(page.body.contains("恒洁卫浴（金柱店）") && !page.body.contains("reinspects"));
+    assert_eq!(
+        app.get("/rectifications", Some(&app.login("admin").await))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Past the deadline: overdue.
+    app.clock.advance(time::Duration::days(12));
+    let me = app.login("inspector").await;
+    let page = app.get("/rectifications", Some(&me)).await;
+    assert!(page.body.contains("已逾期"));
+
+    // "Re-inspect" starts a check linked to the order; its page says so.
+    let site = app.store.active_sites(None, "恒洁卫浴").await.expect("db")[0]
+        .id
+        .to_string();
+    let new_id = Uuid::now_v7().to_string();
+    let r = app
+        .post_form(
+            "/checks/start",
+            Some(&me),
+            &[
+                ("id", new_id.as_str()),
+                ("site_id", site.as_str()),
+                ("reinspects", order.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), format!("/checks/{new_id}"));
+    let rec = body(
+        &app.get(&format!("/api/inspections/{new_id}"), Some(&me))
+            .await,
+    );
+    assert_eq!(rec["reinspects"], json!(order));
+    let page = app.get(&format!("/checks/{new_id}"), Some(&me)).await;
+    assert!(page.body.contains("本次为复查，对应整改单"));
+}
+
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_audit_page_walks_the_chain_and_names_a_tampered_entry(pool: SqlitePool) {
+    let app = app(pool.clone()).await;
+    let me = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let _ = submitted(&app, &me, 1).await;
+    let page = app.get("/admin/audit", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("哈希链完整"), "{}", page.body);
+    assert!(page.body.contains("market_check_submit"));
+    assert!(page.body.contains(r#"href="/admin/audit/log.csv""#));
+    let csv = app.get("/admin/audit/log.csv", Some(&admin)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv
+        .body
+        .starts_with("\u{feff}seq,at,actor,actor_id,action,subject,detail,prev_hash,hash"));
+    assert!(csv.body.contains("market_check_submit"));
+    for role in ["inspector", "supervisor"] {
+        let c = app.login(role).await;
+        assert_eq!(
+            app.get("/admin/audit/log.csv", Some(&c)).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+        assert_eq!(
+            app.get("/admin/audit", Some(&c)).await.status,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+    }
+    // Someone changes an entry behind the product's back: the page names it.
+    sqlx::query("DROP TRIGGER IF EXISTS audit_log_no_update")
+        .execute(&pool)
+        .await
+        .expect("drop trigger");
+    sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .expect("tamper");
+    let page = app.get("/admin/audit", Some(&admin)).await;
+    assert!(page.body.contains("哈希链断裂"));
+    assert!(page.body.contains("第 2 条被改动"), "{}", page.body);
+}
+
+/// Every review route, for every role: what each may do, and 401 signed out.
+#[sqlx::test(migrator = "MIGRATOR")]
+async fn the_role_by_action_matrix_of_the_review_routes(pool: SqlitePool) {
+    let app = app(pool).await;
+    let me = app.login("inspector").await;
+    let sup = app.login("supervisor").await;
+    let admin = app.login("admin").await;
+    let id = submitted(&app, &me, 1).await;
+    let who: [(&str, Option<&str>); 4] = [
+        ("anonymous", None),
+        ("inspector", Some(&me)),
+        ("supervisor", Some(&sup)),
+        ("admin", Some(&admin)),
+    ];
+    let history = format!("/api/inspections/{id}/history");
+    // GET routes: (path, [anonymous, inspector, supervisor, admin]).
+    for (path, expect) in [
+        ("/api/review/queue", [401, 403, 200, 403]),
+        ("/api/rectifications", [401, 200, 200, 200]),
+        (history.as_str(), [401, 200, 200, 200]),
+    ] {
+        for ((name, cookie), want) in who.iter().zip(expect) {
+            let r = app.get(path, *cookie).await;
+            assert_eq!(r.status.as_u16(), want, "{name} GET {path}: {}", r.body);
+        }
+    }
+    // POST review: each action by each role; only the supervisor's first decision lands.
+    for (name, cookie) in &who[..2] {
+        for a in ["approve", "return", "correct"] {
+            let r = decide(
+                &app,
+                *cookie,
+                id,
+                json!({ "action": a, "comment": "c", "outcome": "refer", "reason": "r" }),
+            )
+            .await;
+            let want = if cookie.is_none() { 401 } else { 403 };
+            assert_eq!(r.status.as_u16(), want, "{name} {a}");
+        }
+    }
+    for a in ["approve", "return", "correct"] {
+        let r = decide(
+            &app,
+            Some(&admin),
+            id,
+            json!({ "action": a, "comment": "c", "outcome": "refer", "reason": "r" }),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "admin {a}");
+    }
+    assert_eq!(reviews_written(&app, id).await, 0);
+    let r = decide(
+        &app,
+        Some(&sup),
+        id,
+        json!({ "action": "return", "comment": "c" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Returned: approving or returning again is a conflict with the state named.
+    for a in ["approve", "return", "correct"] {
+        let r = decide(
+            &app,
+            Some(&sup),
+            id,
+            json!({ "action": a, "comment": "c", "outcome": "refer", "reason": "r" }),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "supervisor {a} on returned");
+        assert_eq!(body(&r)["state"], "returned");
+    }
+    assert_eq!(reviews_written(&app, id).await, 1);
+    // The page routes: the review form and bulk approval are the supervisor's.
+    for (name, cookie) in &who {
+        for path in [
+            format!("/checks/{id}/review"),
+            "/review/approve".to_string(),
+        ] {
+            let r = app
+                .post_form(&path, *cookie, &[("action", "approve")])
+                .await;
+            let want = match *name {
+                "anonymous" => StatusCode::UNAUTHORIZED,
+                "supervisor" => StatusCode::SEE_OTHER,
+                _ => StatusCode::FORBIDDEN,
+            };
+            assert_eq!(r.status, want, "{name} POST {path}");
+        }
+    }
+    assert_eq!(reviews_written(&app, id).await, 1);
+}

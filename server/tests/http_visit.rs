@@ -75,13 +75,7 @@ async fn the_check_page_gives_its_inspector_the_editor_and_everyone_else_the_rec
         !page.body.contains("/pkg/jieshui.js"),
         "the check page loads no island"
     );
-    let data = page
-        .body
-        .split(r#"<script type="application/json" id="visit-data">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</script>").next())
-        .expect("the editor's data");
-    let data: Value = serde_json::from_str(data).expect("JSON data");
+    let data = page.page_data();
     assert_eq!(data["id"], json!(id));
     assert_eq!(data["lang"], json!("zh"));
     assert_eq!(data["t"]["take_photo"], json!("拍照"));

@@ -281,11 +281,66 @@ pub async fn list_checks(
 /// The review queue: submitted records waiting for a decision, oldest first. Supervisors only
 /// (scoped to their district when they have one).
 #[server(prefix = "/api", endpoint = "review_queue")]
-pub async fn review_queue() -> Result<Vec<crate::model::market::QueueBrief>, AppError> {
+pub async fn review_queue(
+    #[server(default)] kind: String,
+    #[server(default)] district: String,
+    #[server(default)] inspector: String,
+    #[server(default)] older_than_days: String,
+    #[server(default)] flagged: String,
+) -> Result<crate::model::review::QueuePage, AppError> {
     guard::finish(
         async {
             let actor = guard::signed_in()?;
-            guard::backend()?.review_queue(&actor).await
+            let query = crate::model::review::QueueQuery {
+                kind,
+                district,
+                inspector,
+                older_than_days,
+                flagged: matches!(flagged.as_str(), "1" | "true" | "on"),
+            };
+            guard::backend()?.review_queue(&actor, query).await
+        }
+        .await,
+    )
+}
+
+/// How many records wait for the signed-in supervisor's decision (the navigation's count).
+#[server(prefix = "/api", endpoint = "review_waiting")]
+pub async fn review_waiting() -> Result<i64, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::signed_in()?;
+            guard::backend()?.review_waiting(&actor).await
+        }
+        .await,
+    )
+}
+
+/// Rectification orders by deadline: open ones, or (`all` = "1") closed ones too. Supervisors
+/// (their district's) and inspectors.
+#[server(prefix = "/api", endpoint = "rectification_list")]
+pub async fn rectification_list(
+    #[server(default)] all: String,
+) -> Result<Vec<crate::model::review::OrderBrief>, AppError> {
+    guard::finish(
+        async {
+            use crate::domain::role::Role;
+            let actor = guard::require(&[Role::Inspector, Role::Supervisor])?;
+            guard::backend()?
+                .rectification_list(&actor, all == "1")
+                .await
+        }
+        .await,
+    )
+}
+
+/// The audit log: its hash chain walked, and the newest entries (administrators).
+#[server(prefix = "/api", endpoint = "audit_view")]
+pub async fn audit_view() -> Result<crate::model::review::AuditView, AppError> {
+    guard::finish(
+        async {
+            let actor = guard::require(&[crate::domain::role::Role::Admin])?;
+            guard::backend()?.audit_view(&actor).await
         }
         .await,
     )

@@ -18,6 +18,8 @@ pub fn section_nav(s: Section) -> Msg {
         Section::Users => Msg::NavUsers,
         Section::Rules => Msg::NavRules,
         Section::Sites => Msg::NavSites,
+        Section::Rectifications => Msg::NavRectifications,
+        Section::Audit => Msg::NavAudit,
     }
 }
 
@@ -32,6 +34,8 @@ pub fn section_title(s: Section) -> Msg {
         Section::Users => Msg::TitleUsers,
         Section::Rules => Msg::TitleRules,
         Section::Sites => Msg::TitleSites,
+        Section::Rectifications => Msg::TitleRectifications,
+        Section::Audit => Msg::TitleAudit,
     }
 }
 
@@ -46,6 +50,8 @@ pub fn section_about(s: Section) -> Msg {
         Section::Users => Msg::TitleUsers,
         Section::Rules => Msg::AboutRules,
         Section::Sites => Msg::AboutSites,
+        Section::Rectifications => Msg::TitleRectifications,
+        Section::Audit => Msg::TitleAudit,
     }
 }
 
@@ -67,6 +73,8 @@ fn icon(s: Section) -> impl IntoView {
         Section::Ledgers | Section::Rules => "M6 2h9l5 5v15H6zm8 1.5V8h4.5M8 12h10M8 16h10",
         Section::Users => "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z",
         Section::Sites => "M3 21V9l9-6 9 6v12h-6v-7H9v7z",
+        Section::Rectifications => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 5h-2v6.4l5 3 1-1.7-4-2.4z",
+        Section::Audit => "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1 14-4-4 1.4-1.4 2.6 2.6 5.6-5.6L18 9z",
     };
     view! {
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -101,16 +109,27 @@ pub fn Layout(
     let lang = ctx.lang;
     let user = ctx.user.clone();
     let nav = user.as_ref().map(|u| {
+        // A supervisor sees how many records wait for them on the review item.
+        let waiting = (u.role == Role::Supervisor).then(|| AsyncDerived::new(crate::api::review_waiting));
         let items = u
             .role
             .sections()
             .iter()
             .map(|&s| {
                 let here = current == Some(s);
+                let count = (s == Section::Review).then_some(waiting).flatten().map(|w| view! {
+                    <Suspense fallback=|| ()>
+                        {move || w.get().and_then(Result::ok).filter(|n| *n > 0).map(|n| view! {
+                            <span class="nav-count" aria-hidden="true">{n}</span>
+                            <span class="visually-hidden">{format!("（{n} {}）", Msg::WaitingForReview.text(lang))}</span>
+                        })}
+                    </Suspense>
+                });
                 view! {
                     <a href=s.path() class="nav-item" aria-current=here.then_some("page")>
                         {icon(s)}
                         <span>{section_nav(s).text(lang)}</span>
+                        {count}
                     </a>
                 }
             })

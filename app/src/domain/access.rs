@@ -26,6 +26,15 @@ pub fn page_access(path: &str) -> PageAccess {
         if !id.is_empty() && id != "start" && !id.contains('/') {
             return PageAccess::Roles(&Role::ALL);
         }
+        // Its history as CSV: whoever may read it. Deciding on it: supervisors.
+        if let Some((id, rest)) = id.split_once('/') {
+            if !id.is_empty() && rest == "history.csv" {
+                return PageAccess::Roles(&Role::ALL);
+            }
+            if !id.is_empty() && rest == "review" {
+                return PageAccess::Roles(&[Role::Supervisor]);
+            }
+        }
     }
     // One's own account (changing one's password): any signed-in role.
     if path == "/account" || path.starts_with("/account/") {

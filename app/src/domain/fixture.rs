@@ -206,16 +206,16 @@ impl Verdict {
         }
     }
 
+    pub const ALL: [Verdict; 5] = [
+        Verdict::WaterSaving,
+        Verdict::NotWaterSaving,
+        Verdict::LabelViolation,
+        Verdict::PhasedOutViolation,
+        Verdict::NeedsReview,
+    ];
+
     pub fn parse(s: &str) -> Option<Verdict> {
-        [
-            Verdict::WaterSaving,
-            Verdict::NotWaterSaving,
-            Verdict::LabelViolation,
-            Verdict::PhasedOutViolation,
-            Verdict::NeedsReview,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        Verdict::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

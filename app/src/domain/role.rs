@@ -30,9 +30,24 @@ impl Role {
     /// The sections shown in the role's navigation, in order. The first is the role's home.
     pub fn sections(self) -> &'static [Section] {
         match self {
-            Role::Inspector => &[Section::Today, Section::Checks, Section::Sync],
-            Role::Supervisor => &[Section::Review, Section::Dashboard, Section::Ledgers],
-            Role::Admin => &[Section::Users, Section::Rules, Section::Sites],
+            Role::Inspector => &[
+                Section::Today,
+                Section::Checks,
+                Section::Rectifications,
+                Section::Sync,
+            ],
+            Role::Supervisor => &[
+                Section::Review,
+                Section::Rectifications,
+                Section::Dashboard,
+                Section::Ledgers,
+            ],
+            Role::Admin => &[
+                Section::Users,
+                Section::Rules,
+                Section::Sites,
+                Section::Audit,
+            ],
         }
     }
 
@@ -70,6 +85,10 @@ pub enum Section {
     Today,
     Checks,
     Sync,
+    /// Rectification orders by deadline: supervisors follow them, inspectors re-inspect.
+    Rectifications,
+    /// The audit log and its hash chain (administrators).
+    Audit,
     Review,
     Dashboard,
     Ledgers,
@@ -79,16 +98,18 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 11] = [
         Section::Today,
         Section::Checks,
         Section::Sync,
         Section::Review,
+        Section::Rectifications,
         Section::Dashboard,
         Section::Ledgers,
         Section::Users,
         Section::Rules,
         Section::Sites,
+        Section::Audit,
     ];
 
     pub fn path(self) -> &'static str {
@@ -102,6 +123,8 @@ impl Section {
             Section::Users => "/admin/users",
             Section::Rules => "/admin/rules",
             Section::Sites => "/admin/sites",
+            Section::Rectifications => "/rectifications",
+            Section::Audit => "/admin/audit",
         }
     }
 
@@ -110,7 +133,8 @@ impl Section {
         match self {
             Section::Today | Section::Checks | Section::Sync => &[Role::Inspector],
             Section::Review | Section::Dashboard | Section::Ledgers => &[Role::Supervisor],
-            Section::Users | Section::Rules | Section::Sites => &[Role::Admin],
+            Section::Users | Section::Rules | Section::Sites | Section::Audit => &[Role::Admin],
+            Section::Rectifications => &[Role::Inspector, Role::Supervisor],
         }
     }
 }
@@ -120,9 +144,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_role_has_three_sections_and_may_open_them() {
+    fn every_role_has_four_sections_and_may_open_them() {
         for role in Role::ALL {
-            assert_eq!(role.sections().len(), 3);
+            // Four fit a phone's bottom bar with big targets.
+            assert_eq!(role.sections().len(), 4);
             for s in role.sections() {
                 assert!(
                     s.roles().contains(&role),

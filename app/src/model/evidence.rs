@@ -96,6 +96,9 @@ pub struct InspectionView {
     pub capture: CaptureSettings,
     /// A market check's lines, verdicts and outcome (`None` for an audit).
     pub market: Option<crate::model::market::MarketView>,
+    /// A market check's review: the supervisor's panel, returned comments, history, orders.
+    #[serde(default)]
+    pub review: Option<crate::model::review::ReviewPanel>,
     /// Whether the viewer may still change it: its own inspector, while it is a draft.
     pub editable: bool,
 }

@@ -2,6 +2,7 @@
 
 pub mod evidence;
 pub mod market;
+pub mod review;
 pub mod rules;
 pub mod site;
 

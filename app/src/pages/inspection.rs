@@ -28,6 +28,12 @@ pub fn InspectionPage() -> impl IntoView {
         .get("id")
         .unwrap_or_default();
     let path = format!("/checks/{id}");
+    // A refused decision comes back here with its reason.
+    let refused = crate::components::status::msg_from_query(
+        leptos_router::hooks::use_query_map()
+            .get_untracked()
+            .get("refused"),
+    );
     let data = AsyncDerived::new(move || get_inspection(id.clone()));
     view! {
         <Layout current=Some(Section::Checks) path=path>
@@ -36,19 +42,51 @@ pub fn InspectionPage() -> impl IntoView {
                 {move || data.get().map(|r| match r {
                     Err(e) => error_view(e, lang),
                     Ok(i) => {
+                        use crate::domain::review::Action;
+                        use crate::pages::review_panel::{DecisionForms, EvidenceCheck, History, OrderCard, ReturnedNote};
+                        let review = i.review.clone();
+                        // The comments of the last return, beside their lines (the inspector's
+                        // fixes, and on a resubmission what the supervisor asked for).
+                        let comments = review
+                            .as_ref()
+                            .and_then(|r| r.history.iter().rev().find(|e| e.action == Action::Return))
+                            .map(|e| e.line_comments.clone())
+                            .unwrap_or_default();
+                        let deciding = review.as_ref().is_some_and(|r| r.may_decide);
                         // A market check still open to its inspector: the server's record is shown
                         // until the page's script takes over with the editor.
                         let market = i.market.clone().map(|m| {
                             if i.editable {
-                                view! { <div id="visit" class="stack visit"><RecordedVisit lang visit=m /></div> }.into_any()
+                                view! { <div id="visit" class="stack visit"><RecordedVisit lang visit=m comments /></div> }.into_any()
                             } else {
-                                view! { <RecordedVisit lang visit=m /> }.into_any()
+                                view! { <RecordedVisit lang visit=m comments comment_fields=deciding /> }.into_any()
                             }
                         });
                         let script = i.editable.then(|| view! { <PhoneScript data=phone_data(&i, lang) /> });
+                        let returned = review.as_ref().and_then(|r| r.returned.clone())
+                            .map(|entry| view! { <ReturnedNote lang entry /> });
+                        let reinspects = review.as_ref().and_then(|r| r.reinspects.clone())
+                            .map(|order| view! { <OrderCard lang order title=Msg::ReinspectionOf /> });
+                        let evidence = review.as_ref().filter(|_| !i.editable)
+                            .map(|r| view! { <EvidenceCheck lang start=r.start photos=r.photos.clone() /> });
+                        let decide = review.as_ref().filter(|r| r.may_decide || r.may_correct).map(|r| {
+                            let (outcome, by) = i.market.as_ref()
+                                .map(|m| (m.draft.outcome, m.draft.rectify_by.map(|d| d.to_string())))
+                                .unwrap_or((None, None));
+                            view! { <DecisionForms lang id=i.id panel=r.clone() outcome rectify_by=by refused /> }
+                        });
+                        let order = review.as_ref().and_then(|r| r.order.clone())
+                            .map(|order| view! { <OrderCard lang order title=Msg::RectificationOrder /> });
+                        let history = review.as_ref()
+                            .map(|r| view! { <History lang id=i.id history=r.history.clone() /> });
+                        let show_grid = i.editable || review.is_none();
                         view! {
                         <h1>{i.site_name.clone()}</h1>
                         <p class="muted small">{i.site_address.clone()} " · " {Msg::StartedAt.text(lang)} " " {i.started_at.clone()}</p>
+                        {returned}
+                        {reinspects}
+                        {evidence}
+                        {show_grid.then(|| view! {
                         <section class="card stack" aria-labelledby="capture-h">
                             <h2 id="capture-h">{if i.market.is_some() { Msg::ShopFrontPhotos.text(lang) } else { Msg::PhotosTitle.text(lang) }}</h2>
                             {i.editable.then(|| view! { <div id="capture" class="capture"></div> })}
@@ -75,7 +113,11 @@ pub fn InspectionPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
+                        })}
                         {market}
+                        {decide}
+                        {order}
+                        {history}
                         {script}
                         }.into_any()
                     }
@@ -142,6 +184,7 @@ const PHONE_TEXTS: &[(&str, Msg)] = &[
     ("outcome_note", Msg::OutcomeNote),
     ("submit_check", Msg::SubmitCheck),
     ("submit_needs_connection", Msg::SubmitNeedsConnection),
+    ("supervisor_says", Msg::SupervisorSays),
 ];
 
 /// What `visit.js` starts from: the check's id, the photo settings, the words, and for a market
@@ -161,16 +204,10 @@ pub fn phone_data(i: &InspectionView, lang: Lang) -> String {
         }
         .into(),
     );
-    let verdicts: serde_json::Map<String, serde_json::Value> = [
-        Verdict::WaterSaving,
-        Verdict::NotWaterSaving,
-        Verdict::LabelViolation,
-        Verdict::PhasedOutViolation,
-        Verdict::NeedsReview,
-    ]
-    .into_iter()
-    .map(|v| (v.as_str().to_string(), verdict_text(v, lang).into()))
-    .collect();
+    let verdicts: serde_json::Map<String, serde_json::Value> = Verdict::ALL
+        .into_iter()
+        .map(|v| (v.as_str().to_string(), verdict_text(v, lang).into()))
+        .collect();
     let outcomes: Vec<serde_json::Value> = Outcome::ALL
         .into_iter()
         .map(|o| serde_json::json!({ "slug": o.as_str(), "text": outcome_text(o, lang) }))
@@ -198,9 +235,28 @@ pub fn phone_data(i: &InspectionView, lang: Lang) -> String {
             },
         })
     });
+    // The decision that sent the check back, its comments by line.
+    let returned = i
+        .review
+        .as_ref()
+        .and_then(|r| r.returned.as_ref())
+        .map(|e| {
+            let lines: serde_json::Map<String, serde_json::Value> = e
+                .line_comments
+                .iter()
+                .map(|c| (c.line_id.to_string(), c.text.clone().into()))
+                .collect();
+            serde_json::json!({
+                "comment": e.comment,
+                "reviewer": e.reviewer,
+                "at": e.at,
+                "lines": lines,
+            })
+        });
     serde_json::json!({
         "id": i.id,
         "lang": lang.cookie_value(),
+        "returned": returned,
         "settings": i.capture,
         "t": t,
         "verdicts": verdicts,
@@ -237,6 +293,7 @@ mod tests {
                 submitted_at: None,
                 brands: vec!["</script><script>alert(1)</script>".into()],
             }),
+            review: None,
             editable: true,
         };
         let json = phone_data(&i, Lang::Zh);

@@ -1,11 +1,14 @@
 //! One module per route.
 
 pub mod account;
+pub mod audit;
 pub mod error;
 pub mod inspection;
 pub mod login;
 pub mod photo;
+pub mod rectifications;
 pub mod review;
+pub mod review_panel;
 pub mod rules;
 pub mod rules_new;
 pub mod section;

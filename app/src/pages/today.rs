@@ -152,7 +152,10 @@ pub fn TodayPage() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoChecksYet.text(lang)}</p> }.into_any(),
                         Ok(list) => {
                             use crate::domain::market::InspectionStatus;
-                            let (today, earlier): (Vec<_>, Vec<_>) = list.into_iter().partition(|c| c.today);
+                            // Checks a supervisor sent back come first: they wait on the inspector.
+                            let (returned, rest): (Vec<_>, Vec<_>) =
+                                list.into_iter().partition(|c| c.status == InspectionStatus::Returned);
+                            let (today, earlier): (Vec<_>, Vec<_>) = rest.into_iter().partition(|c| c.today);
                             let (drafts, submitted): (Vec<_>, Vec<_>) =
                                 earlier.into_iter().partition(|c| c.status == InspectionStatus::Draft);
                             let group = move |title: Msg, list: Vec<crate::model::market::InspectionBrief>| {
@@ -162,6 +165,7 @@ pub fn TodayPage() -> impl IntoView {
                                 })
                             };
                             view! {
+                                {group(Msg::ReturnedToYou, returned)}
                                 {group(Msg::ChecksToday, today)}
                                 {group(Msg::ChecksDrafts, drafts)}
                                 {group(Msg::ChecksSubmitted, submitted)}

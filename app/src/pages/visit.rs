@@ -55,8 +55,15 @@ fn name(c: &CategoryRule, lang: Lang) -> String {
 
 /// A check as recorded, read-only (a submitted one, or a draft seen by a supervisor): every line
 /// with the verdict the server recorded and the rules version that gave it, and the outcome.
+/// `comments`: a supervisor's earlier comments, each shown beside its line; `comment_fields`: a
+/// comment box under each line for the page's review form (`review-form`).
 #[component]
-pub fn RecordedVisit(lang: Lang, visit: MarketView) -> impl IntoView {
+pub fn RecordedVisit(
+    lang: Lang,
+    visit: MarketView,
+    #[prop(optional)] comments: Vec<crate::model::review::LineComment>,
+    #[prop(optional)] comment_fields: bool,
+) -> impl IntoView {
     let rules = visit.rules.clone();
     let cat = move |slug: &str| {
         rules
@@ -90,6 +97,16 @@ pub fn RecordedVisit(lang: Lang, visit: MarketView) -> impl IntoView {
                         <p class="small muted">{Msg::RulesVersion.text(lang)} " " {j.rules_version}
                             {(!l.filing_no.is_empty()).then(|| format!(" · {} {}", Msg::FilingNo.text(lang), l.filing_no))}
                         </p>
+                        {comments.iter().filter(|c| c.line_id.to_string() == l.id).map(|c| view! {
+                            <p class="review-comment" role="note"><strong>{Msg::SupervisorSays.text(lang)}</strong> " " {c.text.clone()}</p>
+                        }).collect_view()}
+                        {comment_fields.then(|| view! {
+                            <label class="field">
+                                <span>{Msg::CommentOnLine.text(lang)} " · " {l.brand.clone()} " " {l.model.clone()}</span>
+                                <textarea name=format!("line:{}", l.id) form="review-form" rows="2"
+                                    maxlength=crate::domain::market::MAX_NOTE.to_string()></textarea>
+                            </label>
+                        })}
                     </li>
                 }).collect_view()}
             </ol>

@@ -250,6 +250,8 @@ pub trait ReviewStore: Send + Sync + 'static {
     async fn reviews(&self, inspection: Uuid) -> StoreResult<Vec<ReviewRow>>;
     /// Submitted records waiting for a decision, oldest first.
     async fn review_queue(&self, f: &QueueFilter) -> StoreResult<Vec<QueueItem>>;
+    /// How many submitted records wait (in `district`, or everywhere): the navigation's count.
+    async fn review_waiting(&self, district: Option<Uuid>) -> StoreResult<i64>;
     /// Orders (in `district`, or everywhere), open ones only or all, by deadline.
     async fn rectifications(
         &self,
@@ -257,6 +259,9 @@ pub trait ReviewStore: Send + Sync + 'static {
         open_only: bool,
     ) -> StoreResult<Vec<Rectification>>;
     async fn rectification(&self, id: Uuid) -> StoreResult<Option<Rectification>>;
+    /// The order an approved check opened, if any.
+    async fn rectification_opened_by(&self, inspection: Uuid)
+        -> StoreResult<Option<Rectification>>;
     /// The open order at a shop, if any.
     async fn open_rectification_at(&self, site: Uuid) -> StoreResult<Option<Rectification>>;
     /// Links a draft check to the order it re-inspects (once), with its audit entry.
@@ -595,6 +600,8 @@ pub trait EvidenceStore: Send + Sync + 'static {
     ) -> StoreResult<usize>;
     /// An inspection's photos, oldest first.
     async fn inspection_photos(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoBrief>>;
+    /// An inspection's photos with every fact stored, oldest first (the review panel).
+    async fn inspection_photo_rows(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoRow>>;
 }
 
 /// One page of a listing and how many match in all.

@@ -1336,6 +1336,15 @@ impl EvidenceStore for SqliteStore {
             .collect()
     }
 
+    async fn inspection_photo_rows(&self, inspection_id: Uuid) -> StoreResult<Vec<PhotoRow>> {
+        let rows =
+            sqlx::query("SELECT * FROM photos WHERE inspection_id = ? ORDER BY received_at, id")
+                .bind(inspection_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(photo_row).collect()
+    }
+
     async fn photo_hashes(&self) -> StoreResult<HashSet<String>> {
         let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM photos")
             .fetch_all(&self.pool)
@@ -1959,15 +1968,23 @@ impl ReviewStore for SqliteStore {
         .bind(inspection)
         .fetch_all(&self.pool)
         .await?;
+        // Every line comment of the record's reviews in one query, grouped by review here.
+        let mut comments: std::collections::HashMap<Uuid, Vec<(Uuid, String)>> =
+            std::collections::HashMap::new();
+        let all: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+            "SELECT c.review_id, c.line_id, c.text FROM review_comments c
+               JOIN reviews r ON r.id = c.review_id
+              WHERE r.inspection_id = ? ORDER BY c.rowid",
+        )
+        .bind(inspection)
+        .fetch_all(&self.pool)
+        .await?;
+        for (review, line, text) in all {
+            comments.entry(review).or_default().push((line, text));
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: Uuid = r.try_get("id")?;
-            let comments: Vec<(Uuid, String)> = sqlx::query_as(
-                "SELECT line_id, text FROM review_comments WHERE review_id = ? ORDER BY rowid",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
             let action: &str = r.try_get("action")?;
             out.push(ReviewRow {
                 id,
@@ -1979,7 +1996,7 @@ impl ReviewStore for SqliteStore {
                 action: Action::parse(action)
                     .ok_or_else(|| StoreError::Corrupt(format!("review action {action}")))?,
                 comment: r.try_get("comment")?,
-                line_comments: comments,
+                line_comments: comments.remove(&id).unwrap_or_default(),
                 outcome_before: outcome_col(r.try_get("outcome_before")?)?,
                 outcome: outcome_col(r.try_get("outcome")?)?,
                 rectify_by: day_col(r.try_get("rectify_by")?)?,
@@ -1987,6 +2004,16 @@ impl ReviewStore for SqliteStore {
             });
         }
         Ok(out)
+    }
+
+    async fn review_waiting(&self, district: Option<Uuid>) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM inspections i JOIN sites s ON s.id = i.site_id
+              WHERE i.status = 'submitted' AND (?1 IS NULL OR s.district_id = ?1)",
+        )
+        .bind(district)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn review_queue(&self, f: &QueueFilter) -> StoreResult<Vec<QueueItem>> {
@@ -2065,6 +2092,21 @@ impl ReviewStore for SqliteStore {
             .as_ref()
             .map(rectification_row)
             .transpose()
+    }
+
+    async fn rectification_opened_by(
+        &self,
+        inspection: Uuid,
+    ) -> StoreResult<Option<Rectification>> {
+        sqlx::query(&format!(
+            "{RECTIFICATION_SELECT} WHERE r.inspection_id = ? ORDER BY r.opened_at DESC LIMIT 1"
+        ))
+        .bind(inspection)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rectification_row)
+        .transpose()
     }
 
     async fn link_reinspection(

@@ -27,6 +27,10 @@ use uuid::Uuid;
 /// Line comments one decision may carry (a record has at most `MAX_LINES` lines).
 pub const MAX_LINE_COMMENTS: usize = jieshui_app::domain::market::MAX_LINES;
 
+/// The most records the queue lists at once (and one bulk approval decides): the oldest first,
+/// so nothing waits unseen for long.
+pub const QUEUE_LIMIT: u32 = 500;
+
 /// A decision refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReviewRefused {
@@ -275,8 +279,8 @@ pub async fn review(
             if o != Outcome::Compliant && by.is_none_or(|d| d <= day) {
                 return Err(field(field_error(
                     "rectify_by",
-                    "不合格的处理结果需要晚于检查日期的整改期限。",
-                    "A non-compliant outcome needs a deadline after the day of the check.",
+                    Msg::RectifyByAfterVisit.text(jieshui_app::i18n::Lang::Zh),
+                    Msg::RectifyByAfterVisit.text(jieshui_app::i18n::Lang::En),
                 )));
             }
             (Some(o), if o == Outcome::Compliant { None } else { by })
@@ -459,6 +463,243 @@ pub async fn history(
         .await
         .map_err(internal)?;
     Ok((rec, reviews, audit))
+}
+
+/// How many submitted records wait for `user` (a supervisor: their district's; others: none).
+pub async fn waiting(core: &Core, user: &CurrentUser) -> Result<i64, crate::db::StoreError> {
+    if user.role != Role::Supervisor {
+        return Ok(0);
+    }
+    core.store.review_waiting(user.district_id).await
+}
+
+/// What a bulk approval did: how many it approved, and how many it left for a look of their own
+/// (a violation, a flagged photo, or no longer waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Bulk {
+    pub approved: usize,
+    pub skipped: usize,
+}
+
+/// Approves, one by one, those of `ids` that wait for `user` with no line that is not
+/// water-saving and no flagged photo; each approval is a decision of its own (its own transaction
+/// and audit entry), so a record another supervisor decided meanwhile is skipped, not overwritten.
+pub async fn bulk_approve(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    ids: &[String],
+) -> Result<Bulk, ReviewRefused> {
+    let user = user.ok_or(user_err(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
+    if user.role != Role::Supervisor {
+        return Err(user_err(StatusCode::FORBIDDEN, Msg::OnlyDistrictSupervisor));
+    }
+    let mut out = Bulk::default();
+    for id in ids.iter().take(QUEUE_LIMIT as usize) {
+        let Ok(uuid) = Uuid::parse_str(id.trim()) else {
+            out.skipped += 1;
+            continue;
+        };
+        let Some(rec) = core.store.market_record(uuid).await.map_err(internal)? else {
+            out.skipped += 1;
+            continue;
+        };
+        let violation = rec
+            .lines
+            .iter()
+            .any(|l| l.judgement.verdict != Verdict::WaterSaving);
+        let flagged = core
+            .store
+            .inspection_photos(uuid)
+            .await
+            .map_err(internal)?
+            .iter()
+            .any(|p| p.flags > 0);
+        if violation || flagged || rec.inspection.status != InspectionStatus::Submitted {
+            out.skipped += 1;
+            continue;
+        }
+        match review(
+            core,
+            Some(user),
+            id,
+            &serde_json::json!({ "action": "approve" }),
+        )
+        .await
+        {
+            Ok(_) => out.approved += 1,
+            Err(ReviewRefused::Market(MarketRefused::Internal(i))) => {
+                return Err(ReviewRefused::Market(MarketRefused::Internal(i)))
+            }
+            Err(_) => out.skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// A line's label in a comment: its brand and model (its category when both are empty).
+fn line_label(rec: &MarketRecord, id: Uuid) -> String {
+    rec.lines
+        .iter()
+        .find(|l| l.line.id == id.to_string())
+        .map(|l| {
+            let bm = format!("{} {}", l.line.brand, l.line.model)
+                .trim()
+                .to_string();
+            if bm.is_empty() {
+                l.line.category.clone()
+            } else {
+                bm
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// An order as pages show it, overdue by the city's calendar.
+pub fn order_brief(core: &Core, o: &Rectification) -> jieshui_app::model::review::OrderBrief {
+    jieshui_app::model::review::OrderBrief {
+        id: o.id,
+        site_id: o.site_id,
+        site_name: o.site_name.clone(),
+        inspection_id: o.inspection_id,
+        required: o.required.clone(),
+        due: o.due.to_string(),
+        open: o.open,
+        overdue: o.open && o.due < core.today(),
+        closed_by: o.closed_by,
+    }
+}
+
+/// What a market check's page shows of its review, for `user` (who may already see the record):
+/// whether they may decide, the start position against the geofence, every photo's flags and
+/// distance, every decision so far, the comments it was returned with, and its orders.
+pub async fn panel(
+    core: &Core,
+    user: &CurrentUser,
+    rec: &MarketRecord,
+    site: &jieshui_app::model::site::SiteDetail,
+) -> Result<jieshui_app::model::review::ReviewPanel, crate::db::StoreError> {
+    use jieshui_app::domain::geo::{distance_m, LatLon};
+    use jieshui_app::model::review::{
+        LineComment, PhotoCheck, ReviewEntry, ReviewPanel, StartCheck,
+    };
+    let actor = Actor {
+        role: user.role,
+        owner: rec.inspection.inspector_id == user.id,
+        in_scope: user.role == Role::Supervisor && covers(user, site.district_id),
+    };
+    let may = |a: Action| actor.in_scope && transition(rec.inspection.status, a, actor).is_ok();
+    let here = site.summary.position;
+    let photos = core
+        .store
+        .inspection_photo_rows(rec.inspection.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let exif: crate::evidence::analyze::ExifFacts =
+                serde_json::from_value(p.exif.clone()).unwrap_or_default();
+            let at = p
+                .device_lat
+                .zip(p.device_lon)
+                .or(exif.lat.zip(exif.lon))
+                .map(|(a, b)| distance_m(LatLon::new(a, b), here));
+            PhotoCheck {
+                id: p.id,
+                line_id: p.line_id,
+                preview: p.width.is_some(),
+                flags: serde_json::from_value(p.flags).unwrap_or_default(),
+                distance_m: at,
+            }
+        })
+        .collect();
+    let history: Vec<ReviewEntry> = core
+        .store
+        .reviews(rec.inspection.id)
+        .await?
+        .into_iter()
+        .map(|r| ReviewEntry {
+            round: r.round,
+            at: core.local_minute(r.at),
+            reviewer: r.reviewer_name,
+            action: r.action,
+            comment: r.comment,
+            line_comments: r
+                .line_comments
+                .into_iter()
+                .map(|(line_id, text)| LineComment {
+                    line: line_label(rec, line_id),
+                    line_id,
+                    text,
+                })
+                .collect(),
+            outcome_before: r.outcome_before,
+            outcome: r.outcome,
+            rectify_by: r.rectify_by.map(|d| d.to_string()),
+            reason: r.reason,
+        })
+        .collect();
+    let returned = (rec.inspection.status == InspectionStatus::Returned)
+        .then(|| {
+            history
+                .iter()
+                .rev()
+                .find(|e| e.action == Action::Return)
+                .cloned()
+        })
+        .flatten();
+    let order = core
+        .store
+        .rectification_opened_by(rec.inspection.id)
+        .await?
+        .map(|o| order_brief(core, &o));
+    let reinspects = match rec.reinspects {
+        Some(id) => core
+            .store
+            .rectification(id)
+            .await?
+            .map(|o| order_brief(core, &o)),
+        None => None,
+    };
+    Ok(ReviewPanel {
+        may_decide: may(Action::Approve),
+        may_correct: may(Action::Correct),
+        round: rec.round,
+        outcome_version: rec.outcome_version,
+        start: rec.inspection.start.map(|f| StartCheck {
+            distance_m: distance_m(f.position, here),
+            geofence_m: site.geofence_m,
+            accuracy_m: f.accuracy_m,
+        }),
+        photos,
+        history,
+        returned,
+        order,
+        reinspects,
+    })
+}
+
+/// The message a page shows for a refused decision (the JSON contract says the field instead).
+pub fn refusal_msg(r: &ReviewRefused) -> Msg {
+    match r {
+        ReviewRefused::State(_) => Msg::NotInThisState,
+        ReviewRefused::Market(MarketRefused::User(_, m)) => *m,
+        // The messages the service refuses with, found again by their words; the rest are the
+        // length and format checks of the contract.
+        ReviewRefused::Market(MarketRefused::Field(f)) => [
+            Msg::ReturnNeedsComment,
+            Msg::CorrectNeedsReason,
+            Msg::RectifyByAfterVisit,
+            Msg::CommentLineUnknown,
+            Msg::UnknownReviewAction,
+        ]
+        .into_iter()
+        .find(|m| m.text(jieshui_app::i18n::Lang::En) == f.reason.en)
+        .unwrap_or(if f.field == "rectify_by" {
+            Msg::RectifyByAfterVisit
+        } else {
+            Msg::CommentTooLong
+        }),
+        ReviewRefused::Market(MarketRefused::Internal(_)) => Msg::BadRequest,
+    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,16 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The check page's `visit-data` (what its script starts from), as JSON.
+    pub fn page_data(&self) -> serde_json::Value {
+        let data = self
+            .body
+            .split(r#"<script type="application/json" id="visit-data">"#)
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .expect("the page's data");
+        serde_json::from_str(data).expect("the page's data is JSON")
+    }
     pub fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)

@@ -62,23 +62,23 @@ pub fn InspectionPage() -> impl IntoView {
                                 view! { <RecordedVisit lang visit=m comments comment_fields=deciding /> }.into_any()
                             }
                         });
-                        let script = i.editable.then(|| view! { <PhoneScript data=phone_data(&i, lang) /> });
+                        let script = i.editable.then(|| view! { <PhoneScript data=phone_data(&i, lang) /> }.into_any());
                         let returned = review.as_ref().and_then(|r| r.returned.clone())
-                            .map(|entry| view! { <ReturnedNote lang entry /> });
+                            .map(|entry| view! { <ReturnedNote lang entry /> }.into_any());
                         let reinspects = review.as_ref().and_then(|r| r.reinspects.clone())
-                            .map(|order| view! { <OrderCard lang order title=Msg::ReinspectionOf /> });
+                            .map(|order| view! { <OrderCard lang order title=Msg::ReinspectionOf /> }.into_any());
                         let evidence = review.as_ref().filter(|_| !i.editable)
-                            .map(|r| view! { <EvidenceCheck lang start=r.start photos=r.photos.clone() /> });
+                            .map(|r| view! { <EvidenceCheck lang start=r.start photos=r.photos.clone() /> }.into_any());
                         let decide = review.as_ref().filter(|r| r.may_decide || r.may_correct).map(|r| {
                             let (outcome, by) = i.market.as_ref()
                                 .map(|m| (m.draft.outcome, m.draft.rectify_by.map(|d| d.to_string())))
                                 .unwrap_or((None, None));
-                            view! { <DecisionForms lang id=i.id panel=r.clone() outcome rectify_by=by refused /> }
+                            view! { <DecisionForms lang id=i.id panel=r.clone() outcome rectify_by=by refused /> }.into_any()
                         });
                         let order = review.as_ref().and_then(|r| r.order.clone())
-                            .map(|order| view! { <OrderCard lang order title=Msg::RectificationOrder /> });
+                            .map(|order| view! { <OrderCard lang order title=Msg::RectificationOrder /> }.into_any());
                         let history = review.as_ref()
-                            .map(|r| view! { <History lang id=i.id history=r.history.clone() /> });
+                            .map(|r| view! { <History lang id=i.id history=r.history.clone() /> }.into_any());
                         let show_grid = i.editable || review.is_none();
                         view! {
                         <h1>{i.site_name.clone()}</h1>
@@ -113,7 +113,7 @@ pub fn InspectionPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
-                        })}
+                        }.into_any())}
                         {market}
                         {decide}
                         {order}

@@ -52,7 +52,7 @@ pub fn RectificationsPage() -> impl IntoView {
                                         <strong>{o.site_name.clone()}</strong>
                                         <OrderStatus lang order=o.clone() />
                                     </div>
-                                    <p><strong>{Msg::DueBy.text(lang)} " " {o.due.clone()}</strong></p>
+                                    <p><strong>{format!("{} {}", Msg::DueBy.text(lang), o.due)}</strong></p>
                                     <p class="small pre-line">{o.required.clone()}</p>
                                     <p class="small">
                                         <a href=format!("/checks/{}", o.inspection_id)>{Msg::OpenedByCheck.text(lang)}</a>

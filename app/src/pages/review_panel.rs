@@ -176,7 +176,7 @@ pub fn OrderCard(lang: Lang, order: OrderBrief, title: Msg) -> impl IntoView {
         <section class="card stack order-card" aria-label=title.text(lang)>
             <h2>{title.text(lang)}</h2>
             <p>
-                <strong>{Msg::DueBy.text(lang)} " " {order.due.clone()}</strong> " "
+                <strong>{format!("{} {}", Msg::DueBy.text(lang), order.due)}</strong> " "
                 <OrderStatus lang order=order.clone() />
             </p>
             <p class="small pre-line">{order.required.clone()}</p>

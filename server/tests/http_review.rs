@@ -522,9 +522,7 @@ async fn the_record_page_reviews_with_plain_forms_and_shows_the_inspector_each_c
     // The navigation counts what waits; the record's page has the panel.
     let queue = app.get("/review", Some(&sup)).await;
     assert!(
-        queue
-            .body
-            .contains(r#"class="nav-count">1</span>"#),
+        queue.body.contains(r#"class="nav-count">1</span>"#),
         "no waiting count on the navigation"
     );
     let page = app.get(&format!("/checks/{id}"), Some(&sup)).await;

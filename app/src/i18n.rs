@@ -475,6 +475,7 @@ messages! {
     AuditAction => "操作", "Action";
     AuditSubject => "对象", "Subject";
     AuditTime => "时间", "When";
+    AuditTrailTitle => "操作日志", "Audit trail";
     FilingNo => "备案号", "Filing number";
     ScanFilingNo => "扫描标识二维码", "Scan the label's QR code";
     OutcomeTitle => "处理结果", "Outcome";

@@ -240,7 +240,7 @@ async fn returned_fixed_resubmitted_approved_then_a_reinspection_closes_the_orde
     assert_eq!(order["overdue"], false);
     assert!(order["required"]
         .as_str()
-        .is_some_and(|t| t.contains("九牧 JM-3A")));
+        .is_some_and(|t| t.contains("水嘴 九牧 JM-3A")));
     // Past its deadline it is overdue.
     app.clock.advance(time::Duration::days(12));
     // (Sessions end after so long: both sign in again.)
@@ -610,6 +610,9 @@ async fn the_record_page_reviews_with_plain_forms_and_shows_the_inspector_each_c
     assert_eq!(data["returned"]["reviewer"], "李审核");
     assert_eq!(data["t"]["supervisor_says"], "审核意见：");
     assert!(page.body.contains("审核人退回意见") && page.body.contains("等级标识看不清，请补拍"));
+    // The record's own audit trail, with who did what.
+    assert!(page.body.contains("操作日志"));
+    assert!(page.body.contains("review_return") && page.body.contains("market_check_submit"));
 
     // The history as CSV, for the inspector too; not for someone who may not see the record.
     let csv = app

@@ -73,7 +73,7 @@ fn icon(s: Section) -> impl IntoView {
         Section::Ledgers | Section::Rules => "M6 2h9l5 5v15H6zm8 1.5V8h4.5M8 12h10M8 16h10",
         Section::Users => "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z",
         Section::Sites => "M3 21V9l9-6 9 6v12h-6v-7H9v7z",
-        Section::Rectifications => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 5h-2v6.4l5 3 1-1.7-4-2.4z",
+        Section::Rectifications => "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm1 3h-2v6.4l5 3 1-1.7-4-2.4z",
         Section::Audit => "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm-1 14-4-4 1.4-1.4 2.6 2.6 5.6-5.6L18 9z",
     };
     view! {

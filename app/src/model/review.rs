@@ -96,6 +96,9 @@ pub struct ReviewPanel {
     pub order: Option<OrderBrief>,
     /// The order this check re-inspects, if any.
     pub reinspects: Option<OrderBrief>,
+    /// The audit log's entries about this record, newest first.
+    #[serde(default)]
+    pub audit: Vec<AuditLine>,
 }
 
 /// One entry of the audit log as the admin page lists it.

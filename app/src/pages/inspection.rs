@@ -78,7 +78,7 @@ pub fn InspectionPage() -> impl IntoView {
                         let order = review.as_ref().and_then(|r| r.order.clone())
                             .map(|order| view! { <OrderCard lang order title=Msg::RectificationOrder /> }.into_any());
                         let history = review.as_ref()
-                            .map(|r| view! { <History lang id=i.id history=r.history.clone() /> }.into_any());
+                            .map(|r| view! { <History lang id=i.id history=r.history.clone() audit=r.audit.clone() /> }.into_any());
                         let show_grid = i.editable || review.is_none();
                         view! {
                         <h1>{i.site_name.clone()}</h1>

@@ -208,7 +208,12 @@ fn action_text(a: Action) -> Msg {
 
 /// Every decision on the record, round by round, and the CSV of it with the audit entries.
 #[component]
-pub fn History(lang: Lang, id: uuid::Uuid, history: Vec<ReviewEntry>) -> impl IntoView {
+pub fn History(
+    lang: Lang,
+    id: uuid::Uuid,
+    history: Vec<ReviewEntry>,
+    audit: Vec<crate::model::review::AuditLine>,
+) -> impl IntoView {
     view! {
         <section class="card stack" aria-labelledby="history-h">
             <h2 id="history-h">{Msg::HistoryTitle.text(lang)}</h2>
@@ -246,6 +251,20 @@ pub fn History(lang: Lang, id: uuid::Uuid, history: Vec<ReviewEntry>) -> impl In
                     </ol>
                 }.into_any()
             }}
+            {(!audit.is_empty()).then(|| view! {
+                <details class="correct-box">
+                    <summary>{format!("{} ({})", Msg::AuditTrailTitle.text(lang), audit.len())}</summary>
+                    <ol class="audit-list" aria-label=Msg::AuditTrailTitle.text(lang)>
+                        {audit.into_iter().map(|e| view! {
+                            <li>
+                                <p><strong>{e.action.clone()}</strong></p>
+                                <p class="small muted">{format!("{} · {}", e.at, e.actor)}</p>
+                                <pre class="detail">{e.detail.clone()}</pre>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </details>
+            }.into_any())}
             <a class="btn" href=format!("/checks/{id}/history.csv") download="">{Msg::DownloadCsv.text(lang)}</a>
         </section>
     }

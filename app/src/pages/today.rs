@@ -69,6 +69,19 @@ pub fn TodayPage() -> impl IntoView {
         view! {
             <Title text=Msg::TitleToday.text(lang) />
             <h1>{Msg::TitleToday.text(lang)}</h1>
+            // Checks a supervisor sent back come first: they wait on the inspector.
+            <Suspense fallback=|| ()>
+                {move || checks.get().and_then(Result::ok).map(|list| {
+                    use crate::domain::market::InspectionStatus;
+                    let returned: Vec<_> = list.into_iter().filter(|c| c.status == InspectionStatus::Returned).collect();
+                    (!returned.is_empty()).then(|| view! {
+                        <section class="card stack returned-note" aria-labelledby="returned-h">
+                            <h2 id="returned-h">{format!("{} ({})", Msg::ReturnedToYou.text(lang), returned.len())}</h2>
+                            <crate::pages::visit::CheckList lang label=Msg::ReturnedToYou.text(lang) list=returned />
+                        </section>
+                    })
+                })}
+            </Suspense>
             <section class="card stack" aria-labelledby="nearby-h">
                 <h2 id="nearby-h">{Msg::NearbyTitle.text(lang)}</h2>
                 <LocateMe lang kind=kind.clone() q=q.clone() />
@@ -152,10 +165,9 @@ pub fn TodayPage() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! { <p class="muted">{Msg::NoChecksYet.text(lang)}</p> }.into_any(),
                         Ok(list) => {
                             use crate::domain::market::InspectionStatus;
-                            // Checks a supervisor sent back come first: they wait on the inspector.
-                            let (returned, rest): (Vec<_>, Vec<_>) =
-                                list.into_iter().partition(|c| c.status == InspectionStatus::Returned);
-                            let (today, earlier): (Vec<_>, Vec<_>) = rest.into_iter().partition(|c| c.today);
+                            // Returned checks are listed at the top of the page.
+                            let rest = list.into_iter().filter(|c| c.status != InspectionStatus::Returned);
+                            let (today, earlier): (Vec<_>, Vec<_>) = rest.partition(|c| c.today);
                             let (drafts, submitted): (Vec<_>, Vec<_>) =
                                 earlier.into_iter().partition(|c| c.status == InspectionStatus::Draft);
                             let group = move |title: Msg, list: Vec<crate::model::market::InspectionBrief>| {
@@ -165,7 +177,6 @@ pub fn TodayPage() -> impl IntoView {
                                 })
                             };
                             view! {
-                                {group(Msg::ReturnedToYou, returned)}
                                 {group(Msg::ChecksToday, today)}
                                 {group(Msg::ChecksDrafts, drafts)}
                                 {group(Msg::ChecksSubmitted, submitted)}

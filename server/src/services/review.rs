@@ -185,16 +185,23 @@ pub fn parse_decision(v: &Value) -> Result<Decision, FieldError> {
 }
 
 /// What must change, in plain words, for the order a non-compliant check opens: its lines that are
-/// not water-saving, and the inspector's note.
-fn required_of(rec: &MarketRecord) -> String {
+/// not water-saving (named by their category in the rules version that judged them) and the
+/// inspector's note.
+fn required_of(rec: &MarketRecord, sets: &[jieshui_app::domain::fixture::RuleSet]) -> String {
     let mut parts: Vec<String> = rec
         .lines
         .iter()
         .filter(|l| l.judgement.verdict != Verdict::WaterSaving)
         .map(|l| {
+            let category = sets
+                .iter()
+                .find(|s| s.version == l.judgement.rules_version)
+                .and_then(|s| s.category(&l.line.category))
+                .map(|c| c.name_zh.clone())
+                .unwrap_or_else(|| l.line.category.clone());
             format!(
-                "{} {} {}: {}",
-                l.line.brand, l.line.model, l.line.category, l.judgement.reason.zh
+                "{category} {} {}：{}",
+                l.line.brand, l.line.model, l.judgement.reason.zh
             )
         })
         .collect();
@@ -308,7 +315,12 @@ pub async fn review(
                 (Some(_), None, Some(due)) => OrderChange::Open {
                     id: Uuid::now_v7(),
                     site_id: rec.inspection.site_id,
-                    required: required_of(&rec),
+                    required: required_of(
+                        &rec,
+                        &super::rules::rule_sets(core)
+                            .await
+                            .map_err(|e| internal(format!("{e:?}")))?,
+                    ),
                     due,
                 },
                 (Some(_), _, None) => OrderChange::Nothing,
@@ -659,7 +671,33 @@ pub async fn panel(
             .map(|o| order_brief(core, &o)),
         None => None,
     };
+    // Every entry of the log about this record, with who made it.
+    let names: std::collections::HashMap<Uuid, String> = core
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let audit = core
+        .store
+        .audit_trail(Some(&rec.inspection.id.to_string()), 200)
+        .await?
+        .into_iter()
+        .map(|a| jieshui_app::model::review::AuditLine {
+            seq: 0,
+            at: core.local_minute(a.at),
+            actor: a
+                .actor_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_default(),
+            action: a.action,
+            subject: a.subject,
+            detail: a.detail.to_string(),
+        })
+        .collect();
     Ok(ReviewPanel {
+        audit,
         may_decide: may(Action::Approve),
         may_correct: may(Action::Correct),
         round: rec.round,

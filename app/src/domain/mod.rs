@@ -9,5 +9,6 @@ pub mod inspection;
 pub mod market;
 pub mod review;
 pub mod role;
+pub mod score;
 pub mod site;
 pub mod throttle;

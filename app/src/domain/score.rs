@@ -244,6 +244,253 @@ impl ScoreSheet {
     }
 }
 
+/// Why a sheet cannot be a version of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetError {
+    NoItems,
+    DuplicateItem(String),
+    UnknownGroup(String),
+    ZeroMax(String),
+    /// A measured item whose target or floor is not a finite number.
+    BadTarget(String),
+    /// The pass mark is over 100.
+    BadPassMark,
+}
+
+impl ScoreSheet {
+    /// Whether the sheet holds together: items with unique ids in known groups, each worth
+    /// something, measured items with real targets, a pass mark of at most 100.
+    pub fn check(&self) -> Result<(), SheetError> {
+        if self.items.is_empty() {
+            return Err(SheetError::NoItems);
+        }
+        if self.pass_mark > 1000 {
+            return Err(SheetError::BadPassMark);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for i in &self.items {
+            if !seen.insert(i.id.as_str()) {
+                return Err(SheetError::DuplicateItem(i.id.clone()));
+            }
+            if !self.groups.iter().any(|g| g.id == i.group) {
+                return Err(SheetError::UnknownGroup(i.group.clone()));
+            }
+            if i.max == 0 {
+                return Err(SheetError::ZeroMax(i.id.clone()));
+            }
+            if let Scoring::Measured { target, floor, .. } = &i.scoring {
+                if !target.is_finite() || floor.is_some_and(|f| !f.is_finite()) {
+                    return Err(SheetError::BadTarget(i.id.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The version in force on `day` among `sheets` (of one kind): the latest that began on or before it.
+    pub fn in_force(sheets: &[ScoreSheet], day: Day) -> Option<&ScoreSheet> {
+        sheets
+            .iter()
+            .filter(|s| s.effective_from <= day)
+            .max_by_key(|s| (s.effective_from, s.version))
+    }
+
+    /// The first version of the sheet for `kind`, from the typical items of several cities' sheets
+    /// (`../shared/domain.md` §5): basic management and quantitative indicators, 100 points, pass
+    /// at 90. Shops and venues are spot-checked, not audited: `None`.
+    pub fn seed(kind: SiteKind) -> Option<ScoreSheet> {
+        let group = |id: &str, zh: &str, en: &str| SheetGroup {
+            id: id.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+        };
+        let it = |id: &str,
+                  group: &str,
+                  zh: &str,
+                  en: &str,
+                  points: Tenths,
+                  scoring: Scoring,
+                  na: bool| SheetItem {
+            id: id.into(),
+            group: group.into(),
+            requirement_zh: zh.into(),
+            requirement_en: en.into(),
+            max: points * 10,
+            scoring,
+            may_be_na: na,
+            photos: 1,
+        };
+        let at_least = |target: f64, per_point: Tenths, floor: Option<f64>| Scoring::Measured {
+            target,
+            direction: Direction::AtLeast,
+            deduct: per_point,
+            floor,
+            unit: "%".into(),
+        };
+        let at_most =
+            |target: f64, per_unit: Tenths, floor: Option<f64>, unit: &str| Scoring::Measured {
+                target,
+                direction: Direction::AtMost,
+                deduct: per_unit,
+                floor,
+                unit: unit.into(),
+            };
+        let management = || {
+            vec![
+                it("rules", "manage", "有节水管理制度和责任人，有年度节水计划（责任人 5 分、制度 3 分、会议记录 2 分）",
+                    "Water-saving rules and a responsible person, an annual plan (person 5, rules 3, meeting records 2)", 10, Scoring::Points, false),
+                it("records", "manage", "用水原始记录齐全，按月抄表并分析", "Water-use records kept, meters read and analysed monthly", 5, Scoring::Points, false),
+                it("patrol", "manage", "定期巡检管网和用水器具，有维修记录", "Pipes and fixtures patrolled, a repair log kept", 10, Scoring::Points, false),
+                it("publicity", "manage", "开展节水宣传（宣传栏、活动、志愿者）", "Water-saving publicity (notice boards, activities, volunteers)", 10, Scoring::Points, false),
+                it("drawing", "manage", "有最新的供水管网图", "An up-to-date drawing of the supply pipes", 5, Scoring::PassFail, false),
+            ]
+        };
+        let groups = vec![
+            group("manage", "基础管理", "Basic management"),
+            group("meter", "计量", "Metering"),
+            group("fixture", "节水器具", "Fixtures"),
+            group("use", "用水水平", "Water use"),
+            group("other", "非常规水与绿化", "Other water and greening"),
+        ];
+        let fixture_rate = |points| {
+            it("fixture_rate", "fixture", "节水器具普及率 100 %（按类型清点；每低 1 个百分点扣 2 分，低于 95 % 不得分）",
+            "Water-saving fixture rate 100 % (counted by type; 2 points off per point below, none below 95 %)", points, at_least(100.0, 20, Some(95.0)), false)
+        };
+        let leak_rate = |points| {
+            it(
+                "leak_rate",
+                "fixture",
+                "器具漏损率 ≤ 2 %（每高 1 个百分点扣 2 分）",
+                "Fixture leak rate ≤ 2 % (2 points off per point above)",
+                points,
+                at_most(2.0, 20, None, "%"),
+                false,
+            )
+        };
+        let balance = |points, na| {
+            it(
+                "water_balance",
+                "use",
+                "开展水平衡测试",
+                "A water-balance test done",
+                points,
+                Scoring::PassFail,
+                na,
+            )
+        };
+        let (items, title) = match kind {
+            SiteKind::Community => {
+                let mut v = management();
+                v.extend([
+                    it("household_meters", "meter", "一户一表、水表出户率 100 %（每低 1 个百分点扣 2 分，低于 95 % 不得分）",
+                        "One meter per household, outside the flat: 100 % (2 points off per point below, none below 95 %)", 10, at_least(100.0, 20, Some(95.0)), false),
+                    it("old_meters_plan", "meter", "老旧住宅水表改造：有计划 5 分，已开工再得 5 分", "Meters in older buildings: a plan 5, work begun 5 more", 10, Scoring::Points, true),
+                    fixture_rate(10),
+                    leak_rate(10),
+                    it("per_capita", "use", "人均生活用水量低于 100 升/人·日（每高 1 升扣 0.5 分，高于 120 升不得分）",
+                        "Domestic use below 100 L per person per day (0.5 off per litre above, none above 120)", 10, at_most(100.0, 5, Some(120.0), "L/人·日"), false),
+                    it("greening", "other", "绿化采用节水灌溉", "Greening irrigated with water-saving methods", 5, Scoring::PassFail, true),
+                    it("rainwater", "other", "利用雨水或再生水", "Rainwater or recycled water used", 5, Scoring::Points, true),
+                ]);
+                (v, "节水型居民小区")
+            }
+            SiteKind::Unit => {
+                let mut v = management();
+                v.extend([
+                    it(
+                        "meters_level1",
+                        "meter",
+                        "一级水表计量率 100 %（每低 1 个百分点扣 2 分）",
+                        "Level-1 meter coverage 100 % (2 points off per point below)",
+                        10,
+                        at_least(100.0, 20, None),
+                        false,
+                    ),
+                    it(
+                        "meters_level2",
+                        "meter",
+                        "二级水表计量率 ≥ 95 %（每低 1 个百分点扣 2 分，低于 90 % 不得分）",
+                        "Level-2 meter coverage ≥ 95 % (2 off per point below, none below 90 %)",
+                        10,
+                        at_least(95.0, 20, Some(90.0)),
+                        false,
+                    ),
+                    fixture_rate(10),
+                    leak_rate(10),
+                    it(
+                        "quota",
+                        "use",
+                        "用水量在定额（计划）之内",
+                        "Water use within its quota",
+                        10,
+                        Scoring::PassFail,
+                        false,
+                    ),
+                    balance(10, false),
+                ]);
+                (v, "节水型单位")
+            }
+            SiteKind::Enterprise => {
+                let mut v = management();
+                v.extend([
+                    it(
+                        "reuse_rate",
+                        "use",
+                        "水重复利用率达到行业标准（≥ 90 %，每低 1 个百分点扣 1 分）",
+                        "Water reuse rate at the industry standard (≥ 90 %, 1 off per point below)",
+                        15,
+                        at_least(90.0, 10, None),
+                        false,
+                    ),
+                    it(
+                        "pipe_leakage",
+                        "fixture",
+                        "供水管网漏损率 ≤ 2 %（每高 1 个百分点扣 3 分）",
+                        "Supply-network leakage ≤ 2 % (3 off per point above)",
+                        15,
+                        at_most(2.0, 30, None, "%"),
+                        false,
+                    ),
+                    it(
+                        "metering_rate",
+                        "meter",
+                        "用水计量率 ≥ 95 %（GB/T 7119，每低 1 个百分点扣 3 分）",
+                        "Metering rate ≥ 95 % (GB/T 7119; 3 off per point below)",
+                        15,
+                        at_least(95.0, 30, None),
+                        false,
+                    ),
+                    balance(15, false),
+                ]);
+                (v, "节水型企业")
+            }
+            SiteKind::PublicBuilding => {
+                let mut v = management();
+                v.extend([
+                    fixture_rate(20),
+                    leak_rate(20),
+                    it("quota", "use", "用水量在定额（计划）之内", "Water use within its quota", 10, Scoring::PassFail, false),
+                    it("greening", "other", "绿化采用节水灌溉，或利用雨水、再生水", "Greening irrigated with water-saving methods, or rain or recycled water used", 10, Scoring::Points, true),
+                ]);
+                (v, "公共建筑")
+            }
+            SiteKind::Venue | SiteKind::Shop => return None,
+        };
+        let used: Vec<&str> = items.iter().map(|i| i.group.as_str()).collect();
+        Some(ScoreSheet {
+            kind,
+            version: 1,
+            effective_from: Day::parse("2020-01-01")?,
+            source: format!(
+                "{title}评分表首版：按多市评分表的典型条目（基础管理约 60 分 + 定量指标约 40 分，合格线 90 分，包头、长治等）整理；山东省分值待管理员按省标准修订"
+            ),
+            pass_mark: 900,
+            groups: groups.into_iter().filter(|g| used.contains(&g.id.as_str())).collect(),
+            items,
+        })
+    }
+}
+
 /// Whether `total` of `max` reaches `mark` (of 100), all in tenths, exactly:
 /// `total / max × 100 ≥ mark / 10` ⟺ `total × 1000 ≥ mark × max`.
 pub fn passes(total: Tenths, max: Tenths, mark: Tenths) -> bool {
@@ -443,6 +690,103 @@ mod tests {
         assert_eq!(fixture_rate(&[(0, 0)]), None);
         assert_eq!(fixture_rate(&[(10, 10), (30, 20)]), Some(0.75));
         assert_eq!(fixture_rate(&[(4, 4)]), Some(1.0));
+    }
+
+    #[test]
+    fn every_audited_kind_has_a_first_sheet_of_100_points_passing_at_90() {
+        for kind in [
+            SiteKind::Community,
+            SiteKind::Unit,
+            SiteKind::Enterprise,
+            SiteKind::PublicBuilding,
+        ] {
+            let s = ScoreSheet::seed(kind).expect("a sheet");
+            assert_eq!(s.check(), Ok(()), "{kind:?}");
+            assert_eq!(s.max(), 1000, "{kind:?} totals 100 points");
+            assert_eq!(s.pass_mark, 900);
+            assert!(s.items.iter().all(|i| i.photos >= 1), "evidence per item");
+            assert!(s
+                .groups
+                .iter()
+                .all(|g| s.items.iter().any(|i| i.group == g.id)));
+        }
+        assert_eq!(ScoreSheet::seed(SiteKind::Shop), None);
+        assert_eq!(ScoreSheet::seed(SiteKind::Venue), None);
+        // Community: one meter per household, 98 %: 4 points off.
+        let c = ScoreSheet::seed(SiteKind::Community).expect("sheet");
+        assert_eq!(
+            c.item_score("household_meters", Answer::Value(98.0))
+                .map(|i| i.points),
+            Ok(Some(60))
+        );
+        // 110 L per person per day: 5 points off; above 120: none.
+        assert_eq!(
+            c.item_score("per_capita", Answer::Value(110.0))
+                .map(|i| i.points),
+            Ok(Some(50))
+        );
+        assert_eq!(
+            c.item_score("per_capita", Answer::Value(121.0))
+                .map(|i| i.points),
+            Ok(Some(0))
+        );
+    }
+
+    #[test]
+    fn a_sheet_that_does_not_hold_together_is_refused() {
+        let mut s = sheet();
+        s.groups = vec![SheetGroup {
+            id: "g".into(),
+            name_zh: "组".into(),
+            name_en: "g".into(),
+        }];
+        assert_eq!(s.check(), Ok(()));
+        let mut dup = s.clone();
+        dup.items.push(dup.items[0].clone());
+        assert_eq!(dup.check(), Err(SheetError::DuplicateItem("rules".into())));
+        let mut lost = s.clone();
+        lost.items[1].group = "nowhere".into();
+        assert_eq!(
+            lost.check(),
+            Err(SheetError::UnknownGroup("nowhere".into()))
+        );
+        let mut zero = s.clone();
+        zero.items[0].max = 0;
+        assert_eq!(zero.check(), Err(SheetError::ZeroMax("rules".into())));
+        let mut mark = s.clone();
+        mark.pass_mark = 1001;
+        assert_eq!(mark.check(), Err(SheetError::BadPassMark));
+        let mut nan = s.clone();
+        nan.items[2].scoring = Scoring::Measured {
+            target: f64::NAN,
+            direction: Direction::AtLeast,
+            deduct: 1,
+            floor: None,
+            unit: "%".into(),
+        };
+        assert_eq!(nan.check(), Err(SheetError::BadTarget("meters".into())));
+        let mut empty = s;
+        empty.items.clear();
+        assert_eq!(empty.check(), Err(SheetError::NoItems));
+    }
+
+    #[test]
+    fn the_version_in_force_is_the_latest_begun() {
+        let v1 = sheet();
+        let mut v2 = sheet();
+        v2.version = 2;
+        v2.effective_from = Day::parse("2027-01-01").expect("day");
+        let sheets = vec![v1, v2];
+        let day = |d| Day::parse(d).expect("day");
+        assert_eq!(ScoreSheet::in_force(&sheets, day("2025-12-31")), None);
+        assert_eq!(
+            ScoreSheet::in_force(&sheets, day("2026-06-01")).map(|s| s.version),
+            Some(1)
+        );
+        assert_eq!(
+            ScoreSheet::in_force(&sheets, day("2027-01-01")).map(|s| s.version),
+            Some(2)
+        );
     }
 
     #[test]

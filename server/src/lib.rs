@@ -13,6 +13,7 @@ pub mod market;
 pub mod pages_util;
 pub mod registry;
 pub mod review;
+pub mod score;
 pub mod seed;
 pub mod serve;
 pub mod services;

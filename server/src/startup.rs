@@ -29,6 +29,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::evidence::routes::router())
         .merge(crate::market::router())
         .merge(crate::review::router())
+        .merge(crate::score::router())
         .nest_service("/pkg", pkg_service(&state))
         .leptos_routes_with_context(
             &state,

@@ -402,6 +402,17 @@ pub trait RuleStore: Send + Sync + 'static {
     /// Writes a new version with its audit entry; `Ok(false)` when its number is taken (nothing
     /// written), so two admins saving at once, or a seed racing a seed, make one version.
     async fn insert_rule_set(&self, rules: &RuleSet, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Every version of the score sheet for `kind`, oldest first.
+    async fn score_sheets(
+        &self,
+        kind: jieshui_app::domain::site::SiteKind,
+    ) -> StoreResult<Vec<jieshui_app::domain::score::ScoreSheet>>;
+    /// Writes a new version with its audit entry; `Ok(false)` when (kind, version) is taken.
+    async fn insert_score_sheet(
+        &self,
+        sheet: &jieshui_app::domain::score::ScoreSheet,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// Accounts, sessions and sign-in throttling.

@@ -220,6 +220,49 @@ impl RuleStore for SqliteStore {
         tx.commit().await?;
         Ok(true)
     }
+
+    async fn score_sheets(
+        &self,
+        kind: jieshui_app::domain::site::SiteKind,
+    ) -> StoreResult<Vec<jieshui_app::domain::score::ScoreSheet>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT sheet FROM score_sheets WHERE kind = ? ORDER BY version")
+                .bind(kind.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    async fn insert_score_sheet(
+        &self,
+        sheet: &jieshui_app::domain::score::ScoreSheet,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let json = serde_json::to_string(sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        let written = sqlx::query(
+            "INSERT INTO score_sheets (kind, version, effective_from, source, sheet, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, version) DO NOTHING",
+        )
+        .bind(sheet.kind.as_str())
+        .bind(i64::from(sheet.version))
+        .bind(sheet.effective_from.to_string())
+        .bind(&sheet.source)
+        .bind(json)
+        .bind(OffsetDateTime::now_utc())
+        .bind(audit.actor_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if written == 0 {
+            return Ok(false);
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ pub mod market;
 pub mod photos;
 pub mod review;
 pub mod rules;
+pub mod score;
 pub mod sites;
 pub mod users;
 

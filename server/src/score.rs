@@ -1,0 +1,105 @@
+//! `GET /api/score-sheets?kind=`: the audit score sheet in force today for a kind of site (a
+//! public contract, documented in the README). Points are numbers of points (90.5), not tenths.
+
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Extension, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use jieshui_app::backend::RequestInfo;
+use jieshui_app::domain::score::{Direction, ScoreSheet, Scoring, Tenths};
+use jieshui_app::domain::site::SiteKind;
+use jieshui_app::i18n::Msg;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/score-sheets", get(get_sheet))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct KindQuery {
+    kind: Option<String>,
+}
+
+fn points(t: Tenths) -> f64 {
+    f64::from(t) / 10.0
+}
+
+/// A sheet as the contract gives it.
+pub fn sheet_json(s: &ScoreSheet) -> Value {
+    json!({
+        "kind": s.kind.as_str(),
+        "version": s.version,
+        "effective_from": s.effective_from.to_string(),
+        "source": s.source,
+        "pass_mark": points(s.pass_mark),
+        "max": points(s.max()),
+        "groups": s.groups.iter().map(|g| json!({
+            "id": g.id, "name_zh": g.name_zh, "name_en": g.name_en,
+        })).collect::<Vec<_>>(),
+        "items": s.items.iter().map(|i| json!({
+            "id": i.id,
+            "group": i.group,
+            "requirement_zh": i.requirement_zh,
+            "requirement_en": i.requirement_en,
+            "max": points(i.max),
+            "scoring": match &i.scoring {
+                Scoring::Points => json!({ "type": "points" }),
+                Scoring::PassFail => json!({ "type": "pass_fail" }),
+                Scoring::Measured { target, direction, deduct, floor, unit } => json!({
+                    "type": "measured",
+                    "target": target,
+                    "direction": match direction {
+                        Direction::AtLeast => "at_least",
+                        Direction::AtMost => "at_most",
+                    },
+                    "deduct_per_unit": points(*deduct),
+                    "floor": floor,
+                    "unit": unit,
+                }),
+            },
+            "may_be_na": i.may_be_na,
+            "photos": i.photos,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Signed in: the sheet in force on the city's today for `kind` (community, unit, enterprise,
+/// public_building). Another kind, or none: 422 `{field: "kind"}`; no version in force yet: 404.
+async fn get_sheet(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    q: Result<Query<KindQuery>, QueryRejection>,
+) -> Response {
+    if info.user.is_none() {
+        return crate::pages_util::json_refusal(
+            StatusCode::UNAUTHORIZED,
+            Msg::NotSignedIn,
+            info.lang,
+        );
+    }
+    let kind = q
+        .ok()
+        .and_then(|Query(q)| q.kind)
+        .and_then(|k| k.trim().parse::<SiteKind>().ok())
+        .filter(|k| ScoreSheet::seed(*k).is_some());
+    let Some(kind) = kind else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "field": "kind", "error": Msg::BadRequest.text(info.lang) })),
+        )
+            .into_response();
+    };
+    match crate::services::score::in_force(&state, kind, state.today()).await {
+        Ok(Some(s)) => Json(sheet_json(&s)).into_response(),
+        Ok(None) => {
+            crate::pages_util::json_refusal(StatusCode::NOT_FOUND, Msg::NotFound, info.lang)
+        }
+        Err(jieshui_app::error::AppError::Internal { incident }) => {
+            crate::pages_util::json_internal(&incident)
+        }
+        Err(e) => crate::pages_util::json_internal(&crate::services::incident(e)),
+    }
+}

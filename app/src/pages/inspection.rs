@@ -97,13 +97,7 @@ pub fn InspectionPage() -> impl IntoView {
                                     <ul class="photo-grid" aria-label=Msg::PhotosTitle.text(lang)>
                                         {i.photos.iter().map(|p| view! {
                                             <li>
-                                                <a href=format!("/photos/{}", p.id) aria-label=Msg::ViewPhoto.text(lang)>
-                                                    {if p.preview {
-                                                        view! { <img src=format!("/api/photos/{}/thumb/320", p.id) alt="" /> }.into_any()
-                                                    } else {
-                                                        view! { <span class="no-preview">"HEIC"</span> }.into_any()
-                                                    }}
-                                                </a>
+                                                <crate::pages::review_panel::PhotoLink lang id=p.id preview=p.preview />
                                                 {(p.flags > 0).then(|| view! {
                                                     <span class="tag tag-warn">{p.flags} " " {Msg::FlagsCount.text(lang)}</span>
                                                 })}

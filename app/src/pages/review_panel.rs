@@ -55,6 +55,20 @@ fn start_text(s: &StartCheck, lang: Lang) -> String {
     t
 }
 
+/// A photo's thumbnail linking to its viewer (a HEIC without a preview shows its format).
+#[component]
+pub fn PhotoLink(lang: Lang, id: uuid::Uuid, preview: bool) -> impl IntoView {
+    view! {
+        <a href=format!("/photos/{id}") aria-label=Msg::ViewPhoto.text(lang)>
+            {if preview {
+                view! { <img src=format!("/api/photos/{id}/thumb/320") alt="" /> }.into_any()
+            } else {
+                view! { <span class="no-preview">"HEIC"</span> }.into_any()
+            }}
+        </a>
+    }
+}
+
 /// Where the check began and every photo with its flags and distance: what a reviewer weighs.
 #[component]
 pub fn EvidenceCheck(
@@ -81,13 +95,7 @@ pub fn EvidenceCheck(
                     <ul class="evidence-list" aria-label=Msg::PhotoEvidence.text(lang)>
                         {photos.into_iter().map(|p| view! {
                             <li>
-                                <a href=format!("/photos/{}", p.id) aria-label=Msg::ViewPhoto.text(lang)>
-                                    {if p.preview {
-                                        view! { <img src=format!("/api/photos/{}/thumb/320", p.id) alt="" /> }.into_any()
-                                    } else {
-                                        view! { <span class="no-preview">"HEIC"</span> }.into_any()
-                                    }}
-                                </a>
+                                <PhotoLink lang id=p.id preview=p.preview />
                                 <div class="small">
                                     <p>{match p.distance_m {
                                         Some(d) => format!("{} {}", Msg::FromSite.text(lang), format_distance(d, lang)),

@@ -199,26 +199,20 @@ impl RuleStore for SqliteStore {
 
     async fn insert_rule_set(&self, rules: &RuleSet, audit: &AuditEntry) -> StoreResult<bool> {
         let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin().await?;
-        let written = sqlx::query(
-            "INSERT INTO fixture_rules (version, effective_from, source, rules, created_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
+        self.insert_version(
+            sqlx::query(
+                "INSERT INTO fixture_rules (version, effective_from, source, rules, created_at, created_by)
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO NOTHING",
+            )
+            .bind(i64::from(rules.version))
+            .bind(rules.effective_from.to_string())
+            .bind(&rules.source)
+            .bind(json)
+            .bind(OffsetDateTime::now_utc())
+            .bind(audit.actor_id),
+            audit,
         )
-        .bind(i64::from(rules.version))
-        .bind(rules.effective_from.to_string())
-        .bind(&rules.source)
-        .bind(json)
-        .bind(OffsetDateTime::now_utc())
-        .bind(audit.actor_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if written == 0 {
-            return Ok(false);
-        }
-        audit_tx(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     async fn score_sheets(
@@ -241,22 +235,34 @@ impl RuleStore for SqliteStore {
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         let json = serde_json::to_string(sheet).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin().await?;
-        let written = sqlx::query(
-            "INSERT INTO score_sheets (kind, version, effective_from, source, sheet, created_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, version) DO NOTHING",
+        self.insert_version(
+            sqlx::query(
+                "INSERT INTO score_sheets (kind, version, effective_from, source, sheet, created_at, created_by)
+                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, version) DO NOTHING",
+            )
+            .bind(sheet.kind.as_str())
+            .bind(i64::from(sheet.version))
+            .bind(sheet.effective_from.to_string())
+            .bind(&sheet.source)
+            .bind(json)
+            .bind(OffsetDateTime::now_utc())
+            .bind(audit.actor_id),
+            audit,
         )
-        .bind(sheet.kind.as_str())
-        .bind(i64::from(sheet.version))
-        .bind(sheet.effective_from.to_string())
-        .bind(&sheet.source)
-        .bind(json)
-        .bind(OffsetDateTime::now_utc())
-        .bind(audit.actor_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if written == 0 {
+        .await
+    }
+}
+
+impl SqliteStore {
+    /// Writes one version of versioned data (`INSERT … ON CONFLICT DO NOTHING`) with its audit
+    /// entry in one transaction; `Ok(false)` when the version was taken (nothing written).
+    async fn insert_version<'q>(
+        &self,
+        insert: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        if insert.execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(false);
         }
         audit_tx(&mut tx, audit).await?;

@@ -550,6 +550,49 @@ messages! {
     UploadTooSlowTitle => "上传太慢", "The upload was too slow";
     UploadTooSlow => "网络太慢，上传已中断。请在信号更好的地方重试，照片仍保存在手机上。",
         "The network was too slow and the upload stopped. Try again where the signal is better; the photo is still on the phone.";
+    StartAudit => "开始评审", "Start an audit";
+    NotAuditable => "这类场所不做节水评审（商店和销售网点做市场抽检）。", "This kind of site is not audited (shops and venues get market spot checks).";
+    NoSheetInForce => "这天没有生效的评分表。", "No score sheet was in force on that day.";
+    NotAnAudit => "这不是节水评审记录。", "This is not an audit.";
+    AuditTitle => "节水评审", "Water-saving audit";
+    ScoreSheetTitle => "评分表", "Score sheet";
+    SheetVersion => "评分表版本", "Score sheet version";
+    TotalScore => "得分", "Score";
+    NormalisedScore => "折算得分（百分制）", "Normalised score (of 100)";
+    PassMark => "合格线", "Pass mark";
+    AuditPassed => "达到合格线", "Passes";
+    AuditFailed => "未达合格线", "Does not pass";
+    NotApplicable => "不适用", "Not applicable";
+    ItemMet => "达标", "Met";
+    ItemNotMet => "未达标", "Not met";
+    PointsOf => "分，满分", "points of";
+    MeasuredValue => "测量值", "Measured value";
+    Target => "目标", "Target";
+    ItemNote => "说明", "Note";
+    ItemPhotos => "本项照片", "Photos for this item";
+    NeedsEvidence => "需要照片", "Needs a photo";
+    Unanswered => "未评分", "Not scored";
+    FixtureCounts => "器具清点", "Fixture counts";
+    FixturesInstalled => "安装数", "Installed";
+    FixturesSaving => "其中节水", "Water-saving";
+    FixtureRate => "节水器具普及率", "Water-saving fixture rate";
+    AddFixtureCount => "添加器具类别", "Add a fixture category";
+    SiteFacts => "场所基本情况", "Site facts";
+    HouseholdsFound => "核实户数", "Households (verified)";
+    WaterUseFound => "核实年用水量（立方米）", "Annual water use (m³, verified)";
+    RegistryHas => "登记为", "Registry has";
+    FactPhoto => "水表或水费单照片", "Meter or bill photo";
+    SubmitAudit => "提交评审", "Submit the audit";
+    AuditIncomplete => "还有评分项未完成：请给每一项评分，并为需要的项目拍照。", "Some items are not finished: score every item and take the photos each one needs.";
+    WaterUsePhotoNeeded => "核实年用水量需要一张水表或水费单照片。", "A verified annual water use needs a photo of a meter or a bill.";
+    RecommendTitle => "推荐申报称号", "Recommend for a title";
+    RecommendedFor => "已推荐申报", "Recommended for";
+    RecommendNeedsPass => "只有审核通过且达到合格线的评审才能推荐申报称号。", "Only an approved audit that passes can be recommended for a title.";
+    RecordTitle => "登记已授予的称号", "Record the title awarded";
+    TitleRecorded => "称号已登记，并关联到这次评审。", "The title is recorded, linked to this audit.";
+    TitleFromAudit => "依据评审", "From audit";
+    FactsApplied => "评审通过后，核实的数据已写入场所登记（原值保留在记录中）。", "On approval the verified facts went to the registry (the old values are kept in the record).";
+    FactChanged => "场所数据更正", "Site fact corrected";
 }
 
 /// A span of time as people say it: the two largest units ("2 天 3 小时", "2 days 3 hours",

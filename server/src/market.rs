@@ -2,6 +2,7 @@
 //! and scripts use it, and so does the phone): its names and shapes stay as the README documents.
 
 use crate::db::MarketRecord;
+use crate::services::audits::{self, AuditRecord};
 use crate::services::market::{self, MarketRefused};
 use crate::services::rules::{judge, line_facts, NotJudged};
 use crate::state::AppState;
@@ -13,7 +14,9 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::fixture::Reason;
+use jieshui_app::domain::inspection::InspectionKind;
 use jieshui_app::domain::market::{field_error, suggest_outcome, FieldError, Outcome};
+use jieshui_app::domain::score::Answer;
 use jieshui_app::error::AppError;
 use jieshui_app::i18n::{Lang, Msg};
 use serde_json::{json, Value};
@@ -163,12 +166,150 @@ pub(crate) async fn answer(
     }
 }
 
+/// The kind of an existing inspection (`None`: not found or unreadable; the market-check path then
+/// answers as it does for an unknown record).
+async fn kind_of(state: &AppState, id: &str) -> Option<InspectionKind> {
+    let id = uuid::Uuid::parse_str(id.trim()).ok()?;
+    state
+        .store
+        .inspection(id)
+        .await
+        .ok()
+        .flatten()
+        .map(|r| r.kind)
+}
+
+fn pts(t: u32) -> f64 {
+    f64::from(t) / 10.0
+}
+
+/// An audit as the contract gives it: the record's common fields, then the sheet it is scored
+/// with, what the auditor recorded (each item with its photo `line_id`), and the computed scores.
+pub(crate) async fn audit_json(
+    state: &AppState,
+    a: &AuditRecord,
+    lang: Lang,
+) -> Result<Value, MarketRefused> {
+    let mut v = record_json(state, &a.rec, lang).await?;
+    let items: Vec<Value> = a
+        .sheet
+        .items
+        .iter()
+        .map(|it| {
+            let entry = a.draft.items.iter().find(|e| e.item_id == it.id);
+            let mut o = serde_json::Map::new();
+            o.insert("item_id".into(), json!(it.id));
+            o.insert("line_id".into(), json!(a.line_id(&it.id)));
+            o.insert("group".into(), json!(it.group));
+            o.insert("max".into(), json!(pts(it.max)));
+            match entry.and_then(|e| e.answer) {
+                Some(Answer::Score(t)) => {
+                    o.insert("score".into(), json!(pts(t)));
+                }
+                Some(Answer::Value(x)) => {
+                    o.insert("value".into(), json!(x));
+                }
+                Some(Answer::Passed(b)) => {
+                    o.insert("passed".into(), json!(b));
+                }
+                Some(Answer::NotApplicable) => {
+                    o.insert("not_applicable".into(), json!(true));
+                }
+                None => {}
+            }
+            let points = entry
+                .and_then(|e| e.answer)
+                .and_then(|ans| a.sheet.item_score(&it.id, ans).ok())
+                .map(|s| s.points.map(pts));
+            o.insert("points".into(), json!(points.flatten()));
+            o.insert(
+                "note".into(),
+                json!(entry.map(|e| e.note.as_str()).unwrap_or("")),
+            );
+            o.insert(
+                "photos".into(),
+                json!(a.photos.get(&it.id).copied().unwrap_or(0)),
+            );
+            o.insert("photos_needed".into(), json!(it.photos));
+            Value::Object(o)
+        })
+        .collect();
+    let s = &a.score;
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "sheet".into(),
+            json!({
+                "kind": a.site_kind.as_str(),
+                "version": a.sheet.version,
+                "pass_mark": pts(a.sheet.pass_mark),
+            }),
+        );
+        o.insert("items".into(), json!(items));
+        o.insert("fixture_counts".into(), json!(a.draft.fixture_counts));
+        o.insert(
+            "facts".into(),
+            json!({
+                "households": a.draft.facts.households,
+                "annual_water_m3": a.draft.facts.annual_water_m3,
+                "line_id": a.line_id(crate::services::audits::FACTS_KEY),
+                "photos": a.photos.get(crate::services::audits::FACTS_KEY).copied().unwrap_or(0),
+                "registry": {
+                    "households": a.registry_households,
+                    "annual_water_m3": a.registry_water_m3,
+                },
+            }),
+        );
+        o.insert(
+            "scores".into(),
+            json!({
+                "sheet_version": s.sheet_version,
+                "total": pts(s.total),
+                "applicable_max": pts(s.applicable_max),
+                "normalised": s.normalised,
+                "pass_mark": pts(s.pass_mark),
+                "passed": s.passed,
+                "unanswered": s.unanswered,
+                "needs_evidence": s.needs_evidence,
+                "fixture_rate": s.fixture_rate,
+            }),
+        );
+        o.insert(
+            "recommended_level".into(),
+            json!(state
+                .store
+                .recommended_level(a.rec.inspection.id)
+                .await
+                .map_err(|e| MarketRefused::Internal(crate::services::incident(e)))?
+                .map(|l| l.as_str())),
+        );
+    }
+    Ok(v)
+}
+
+async fn answer_audit(
+    state: &AppState,
+    status: StatusCode,
+    a: &AuditRecord,
+    lang: Lang,
+) -> Response {
+    match audit_json(state, a, lang).await {
+        Ok(v) => (status, Json(v)).into_response(),
+        Err(r) => refused(r, lang),
+    }
+}
+
 /// `GET /api/inspections/{id}`: the record with its lines, verdicts, photos and status.
 async fn get_record(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     Path(id): Path<String>,
 ) -> Response {
+    if kind_of(&state, &id).await == Some(InspectionKind::Audit) {
+        return match audits::record(&state, info.user.as_ref(), &id).await {
+            Ok(a) => answer_audit(&state, StatusCode::OK, &a, info.lang).await,
+            Err(r) => refused(r, info.lang),
+        };
+    }
     match market::record(&state, info.user.as_ref(), &id).await {
         Ok(rec) => answer(&state, StatusCode::OK, &rec, info.lang).await,
         Err(r) => refused(r, info.lang),
@@ -185,6 +326,12 @@ async fn put_draft(
     // A body that is not JSON reaches the service as null: who may write is said first, then
     // that the body is not a JSON object.
     let value = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    if kind_of(&state, &id).await == Some(InspectionKind::Audit) {
+        return match audits::save_draft(&state, info.user.as_ref(), &id, &value).await {
+            Ok(a) => answer_audit(&state, StatusCode::OK, &a, info.lang).await,
+            Err(r) => refused(r, info.lang),
+        };
+    }
     match market::save_draft(&state, info.user.as_ref(), &id, &value).await {
         Ok(rec) => answer(&state, StatusCode::OK, &rec, info.lang).await,
         Err(r) => refused(r, info.lang),
@@ -197,6 +344,19 @@ async fn post_submit(
     Extension(info): Extension<RequestInfo>,
     Path(id): Path<String>,
 ) -> Response {
+    if kind_of(&state, &id).await == Some(InspectionKind::Audit) {
+        return match audits::submit(&state, info.user.as_ref(), &id).await {
+            Ok((a, fresh)) => {
+                let status = if fresh {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                };
+                answer_audit(&state, status, &a, info.lang).await
+            }
+            Err(r) => refused(r, info.lang),
+        };
+    }
     match market::submit(&state, info.user.as_ref(), &id).await {
         Ok((rec, fresh)) => {
             let status = if fresh {

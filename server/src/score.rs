@@ -3,10 +3,10 @@
 
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use jieshui_app::backend::RequestInfo;
 use jieshui_app::domain::score::{Direction, ScoreSheet, Scoring, Tenths};
@@ -15,7 +15,77 @@ use jieshui_app::i18n::Msg;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/score-sheets", get(get_sheet))
+    Router::new()
+        .route("/api/score-sheets", get(get_sheet))
+        .route("/checks/{id}/recommend", post(recommend_form))
+        .route("/checks/{id}/title", post(title_form))
+}
+
+/// After a refused form: back to the audit's page with the reason, at the form.
+fn back(id: &str, m: Msg, anchor: &str) -> Response {
+    axum::response::Redirect::to(&format!(
+        "/checks/{}?refused={}#{anchor}",
+        crate::pages_util::urlencode(id),
+        crate::pages_util::msg_code(m)
+    ))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct LevelForm {
+    #[serde(default)]
+    level: String,
+}
+
+/// `POST /checks/{id}/recommend` (a supervisor covering the site): an approved, passing audit
+/// recommended for a title at a level.
+async fn recommend_form(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<LevelForm>,
+) -> Response {
+    use crate::services::market::MarketRefused;
+    use crate::services::review::{recommend, refusal_msg, ReviewRefused};
+    match recommend(&state, info.user.as_ref(), &id, &form.level).await {
+        Ok(_) => axum::response::Redirect::to(&format!(
+            "/checks/{}#title",
+            crate::pages_util::urlencode(&id)
+        ))
+        .into_response(),
+        Err(ReviewRefused::Market(MarketRefused::Internal(i))) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &i)
+        }
+        Err(ReviewRefused::Market(MarketRefused::User(s, _))) if s == StatusCode::NOT_FOUND => {
+            StatusCode::NOT_FOUND.into_response()
+        }
+        Err(r) => back(&id, refusal_msg(&r), "title"),
+    }
+}
+
+/// `POST /checks/{id}/title` (an administrator): the title awarded on an approved, passing audit,
+/// recorded in the registry linked to it.
+async fn title_form(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<jieshui_app::domain::site::TitleForm>,
+) -> Response {
+    use crate::services::audits::{record_title, TitleRefused};
+    match record_title(&state, info.user.as_ref(), &id, &form).await {
+        Ok(_) => axum::response::Redirect::to(&format!(
+            "/checks/{}?titled=1#title",
+            crate::pages_util::urlencode(&id)
+        ))
+        .into_response(),
+        Err(TitleRefused::Internal(i)) => {
+            crate::pages_util::error_page(info.lang, StatusCode::INTERNAL_SERVER_ERROR, &i)
+        }
+        Err(TitleRefused::User(s, _)) if s == StatusCode::NOT_FOUND => {
+            StatusCode::NOT_FOUND.into_response()
+        }
+        Err(TitleRefused::User(_, m)) | Err(TitleRefused::Field(_, m)) => back(&id, m, "title"),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -31,8 +31,12 @@ pub fn page_access(path: &str) -> PageAccess {
             if !id.is_empty() && rest == "history.csv" {
                 return PageAccess::Roles(&Role::ALL);
             }
-            if !id.is_empty() && rest == "review" {
+            if !id.is_empty() && matches!(rest, "review" | "recommend") {
                 return PageAccess::Roles(&[Role::Supervisor]);
+            }
+            // Recording the title an audit led to: administrators.
+            if !id.is_empty() && rest == "title" {
+                return PageAccess::Roles(&[Role::Admin]);
             }
         }
     }

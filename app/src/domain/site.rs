@@ -56,6 +56,14 @@ impl SiteKind {
         }
     }
 
+    /// Audited against a score sheet (the others, shops and venues, are spot-checked).
+    pub fn audited(self) -> bool {
+        matches!(
+            self,
+            SiteKind::Community | SiteKind::Unit | SiteKind::Enterprise | SiteKind::PublicBuilding
+        )
+    }
+
     pub fn needs_households(self) -> bool {
         self == SiteKind::Community
     }
@@ -378,6 +386,7 @@ pub fn check_title(f: &TitleForm, id: uuid::Uuid) -> Result<Title, (&'static str
         awarded_on,
         document_no,
         valid_until,
+        audit_id: None,
     })
 }
 

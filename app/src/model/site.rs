@@ -63,6 +63,9 @@ pub struct Title {
     pub awarded_on: String,
     pub document_no: String,
     pub valid_until: Option<String>,
+    /// The audit the title was awarded on (recorded from the audit's page).
+    #[serde(default)]
+    pub audit_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -123,6 +123,7 @@ pub trait Store:
     + RuleStore
     + AuditStore
     + ReviewStore
+    + ScoreStore
 {
 }
 impl<
@@ -133,9 +134,73 @@ impl<
             + MarketStore
             + RuleStore
             + AuditStore
-            + ReviewStore,
+            + ReviewStore
+            + ScoreStore,
     > Store for T
 {
+}
+
+/// An audit's draft and score as stored beside its inspection: the sheet version it is scored with
+/// (fixed at the first save) and the totals computed from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAudit {
+    pub sheet_kind: SiteKind,
+    pub sheet_version: u32,
+    pub draft: jieshui_app::domain::audit::AuditDraft,
+    pub total: u32,
+    pub applicable_max: u32,
+    pub pass_mark: u32,
+    pub passed: bool,
+    pub fixture_rate: Option<f64>,
+}
+
+/// A site fact an approved audit corrects (`households` or `annual_water_m3`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactChange {
+    pub fact: &'static str,
+    pub value: f64,
+}
+
+/// A site fact as an audit corrected it, with the value it replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactChangeRow {
+    pub inspection_id: Uuid,
+    pub fact: String,
+    pub old_value: Option<f64>,
+    pub new_value: f64,
+    pub at: OffsetDateTime,
+}
+
+/// Audits' drafts, scores, recommendations and the site facts they corrected.
+#[async_trait]
+pub trait ScoreStore: Send + Sync + 'static {
+    async fn audit_result(&self, id: Uuid) -> StoreResult<Option<StoredAudit>>;
+    /// Stores an audit's draft and score with its audit entry in one transaction, only while the
+    /// inspection is editable; the same digest again writes nothing (as `save_draft`).
+    async fn save_audit_draft(
+        &self,
+        id: Uuid,
+        a: &StoredAudit,
+        digest: &str,
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<DraftWrite>;
+    /// Marks an approved audit as recommended for a title at `level` (`false`: not approved).
+    async fn recommend_title(
+        &self,
+        id: Uuid,
+        level: jieshui_app::model::site::TitleLevel,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// The level an audit was recommended for.
+    async fn recommended_level(
+        &self,
+        id: Uuid,
+    ) -> StoreResult<Option<jieshui_app::model::site::TitleLevel>>;
+    /// The title recorded from an audit.
+    async fn title_of_audit(&self, audit: Uuid) -> StoreResult<Option<Title>>;
+    /// Site facts corrected by audits, newest first.
+    async fn fact_changes(&self, site: Uuid) -> StoreResult<Vec<FactChangeRow>>;
 }
 
 /// One supervisor's decision on a record, as stored.
@@ -244,6 +309,7 @@ pub trait ReviewStore: Send + Sync + 'static {
         to: InspectionStatus,
         review: &ReviewRow,
         order: &OrderChange,
+        facts: &[FactChange],
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Every decision on a record, oldest first.

@@ -864,23 +864,14 @@ impl SiteStore for SqliteStore {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let titles = sqlx::query(
-            "SELECT id, level, awarded_on, document_no, valid_until FROM site_titles WHERE site_id = ?
-             ORDER BY awarded_on DESC",
+            "SELECT id, level, awarded_on, document_no, valid_until, audit_id FROM site_titles
+              WHERE site_id = ? ORDER BY awarded_on DESC",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|t| {
-            Ok(Title {
-                id: t.try_get("id")?,
-                level: TitleLevel::parse(t.try_get::<&str, _>("level")?)
-                    .ok_or_else(|| StoreError::Corrupt("title level".into()))?,
-                awarded_on: t.try_get("awarded_on")?,
-                document_no: t.try_get("document_no")?,
-                valid_until: t.try_get("valid_until")?,
-            })
-        })
+        .map(title_row)
         .collect::<StoreResult<Vec<_>>>()?;
         let parent_id: Option<Uuid> = r.try_get("parent_id")?;
         let parent_name: Option<String> = r.try_get("parent_name")?;
@@ -969,8 +960,9 @@ impl SiteStore for SqliteStore {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO site_titles (id, site_id, level, awarded_on, document_no, valid_until, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO site_titles (id, site_id, level, awarded_on, document_no, valid_until, created_by,
+                                      created_at, audit_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(t.id)
         .bind(site_id)
@@ -980,6 +972,7 @@ impl SiteStore for SqliteStore {
         .bind(&t.valid_until)
         .bind(audit.actor_id)
         .bind(OffsetDateTime::now_utc())
+        .bind(t.audit_id)
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -1576,6 +1569,18 @@ fn bind_new_site<'q>(
         .bind(s.source_system.as_str())
 }
 
+fn title_row(t: &sqlx::sqlite::SqliteRow) -> StoreResult<Title> {
+    Ok(Title {
+        id: t.try_get("id")?,
+        level: TitleLevel::parse(t.try_get::<&str, _>("level")?)
+            .ok_or_else(|| StoreError::Corrupt("title level".into()))?,
+        awarded_on: t.try_get("awarded_on")?,
+        document_no: t.try_get("document_no")?,
+        valid_until: t.try_get("valid_until")?,
+        audit_id: t.try_get("audit_id")?,
+    })
+}
+
 fn inspection_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<InspectionRow> {
     let lat: Option<f64> = r.try_get("start_lat")?;
     let lon: Option<f64> = r.try_get("start_lon")?;
@@ -1908,6 +1913,7 @@ impl ReviewStore for SqliteStore {
         to: InspectionStatus,
         review: &ReviewRow,
         order: &OrderChange,
+        facts: &[FactChange],
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         use jieshui_app::domain::review::Action;
@@ -2001,6 +2007,46 @@ impl ReviewStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
             }
+        }
+        for f in facts {
+            // The column is one of two names, never input.
+            let column = match f.fact {
+                "households" => "households",
+                "annual_water_m3" => "annual_water_m3",
+                other => return Err(StoreError::Corrupt(format!("site fact {other}"))),
+            };
+            let site: Uuid = sqlx::query_scalar("SELECT site_id FROM inspections WHERE id = ?")
+                .bind(review.inspection_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let old: Option<f64> = sqlx::query_scalar(&format!(
+                "SELECT CAST({column} AS REAL) FROM sites WHERE id = ?"
+            ))
+            .bind(site)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO site_fact_changes (id, site_id, inspection_id, fact, old_value, new_value, at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(site)
+            .bind(review.inspection_id)
+            .bind(column)
+            .bind(old)
+            .bind(f.value)
+            .bind(review.at)
+            .execute(&mut *tx)
+            .await?;
+            let update = format!("UPDATE sites SET {column} = ? WHERE id = ?");
+            if column == "households" {
+                sqlx::query(&update).bind(f.value.round() as i64)
+            } else {
+                sqlx::query(&update).bind(f.value)
+            }
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
         }
         audit_tx(&mut tx, audit).await?;
         tx.commit().await?;
@@ -2191,5 +2237,165 @@ impl ReviewStore for SqliteStore {
         .as_ref()
         .map(rectification_row)
         .transpose()
+    }
+}
+
+#[async_trait]
+impl ScoreStore for SqliteStore {
+    async fn audit_result(&self, id: Uuid) -> StoreResult<Option<StoredAudit>> {
+        let Some(r) = sqlx::query("SELECT * FROM audit_results WHERE inspection_id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let kind: String = r.try_get("sheet_kind")?;
+        let draft: String = r.try_get("draft")?;
+        let int = |c: &str| -> StoreResult<u32> {
+            let v: i64 = r.try_get(c)?;
+            u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{c} {v}")))
+        };
+        Ok(Some(StoredAudit {
+            sheet_kind: SiteKind::from_str(&kind)
+                .map_err(|_| StoreError::Corrupt(format!("sheet kind {kind}")))?,
+            sheet_version: int("sheet_version")?,
+            draft: serde_json::from_str(&draft)
+                .map_err(|e| StoreError::Corrupt(format!("audit draft: {e}")))?,
+            total: int("total")?,
+            applicable_max: int("applicable_max")?,
+            pass_mark: int("pass_mark")?,
+            passed: r.try_get("passed")?,
+            fixture_rate: r.try_get("fixture_rate")?,
+        }))
+    }
+
+    async fn save_audit_draft(
+        &self,
+        id: Uuid,
+        a: &StoredAudit,
+        digest: &str,
+        at: OffsetDateTime,
+        audit: &AuditEntry,
+    ) -> StoreResult<DraftWrite> {
+        let mut tx = self.pool.begin().await?;
+        // The write lock first, as for a market check's draft.
+        let found = sqlx::query("UPDATE inspections SET status = status WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if found == 0 {
+            return Ok(DraftWrite::NotDraft);
+        }
+        let (status, stored): (String, Option<String>) =
+            sqlx::query_as("SELECT status, draft_digest FROM inspections WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !InspectionStatus::parse(&status).is_some_and(InspectionStatus::editable) {
+            return Ok(DraftWrite::NotDraft);
+        }
+        if stored.as_deref() == Some(digest) {
+            return Ok(DraftWrite::Unchanged);
+        }
+        let draft = serde_json::to_string(&a.draft)
+            .map_err(|e| StoreError::Corrupt(format!("audit draft: {e}")))?;
+        sqlx::query(
+            "INSERT INTO audit_results (inspection_id, sheet_kind, sheet_version, draft, total,
+                                        applicable_max, pass_mark, passed, fixture_rate)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (inspection_id) DO UPDATE SET
+                draft = excluded.draft, total = excluded.total,
+                applicable_max = excluded.applicable_max, pass_mark = excluded.pass_mark,
+                passed = excluded.passed, fixture_rate = excluded.fixture_rate",
+        )
+        .bind(id)
+        .bind(a.sheet_kind.as_str())
+        .bind(i64::from(a.sheet_version))
+        .bind(draft)
+        .bind(i64::from(a.total))
+        .bind(i64::from(a.applicable_max))
+        .bind(i64::from(a.pass_mark))
+        .bind(a.passed)
+        .bind(a.fixture_rate)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE inspections SET draft_digest = ?, updated_at = ? WHERE id = ?")
+            .bind(digest)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(DraftWrite::Saved)
+    }
+
+    async fn recommend_title(
+        &self,
+        id: Uuid,
+        level: TitleLevel,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE inspections SET recommended_level = ?
+              WHERE id = ? AND kind = 'audit' AND status = 'approved'",
+        )
+        .bind(level.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Ok(false);
+        }
+        audit_tx(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn recommended_level(&self, id: Uuid) -> StoreResult<Option<TitleLevel>> {
+        let level: Option<Option<String>> =
+            sqlx::query_scalar("SELECT recommended_level FROM inspections WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(level.flatten().and_then(|l| TitleLevel::parse(&l)))
+    }
+
+    async fn title_of_audit(&self, audit: Uuid) -> StoreResult<Option<Title>> {
+        sqlx::query(
+            "SELECT id, level, awarded_on, document_no, valid_until, audit_id FROM site_titles
+              WHERE audit_id = ?",
+        )
+        .bind(audit)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(title_row)
+        .transpose()
+    }
+
+    async fn fact_changes(&self, site: Uuid) -> StoreResult<Vec<FactChangeRow>> {
+        let rows = sqlx::query(
+            "SELECT inspection_id, fact, old_value, new_value, at FROM site_fact_changes
+              WHERE site_id = ? ORDER BY at DESC, id DESC",
+        )
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FactChangeRow {
+                    inspection_id: r.try_get("inspection_id")?,
+                    fact: r.try_get("fact")?,
+                    old_value: r.try_get("old_value")?,
+                    new_value: r.try_get("new_value")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
     }
 }

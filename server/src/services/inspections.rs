@@ -63,6 +63,7 @@ pub async fn start(
         return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::PhotoBadField));
     };
     let internal_err = |e: StoreError| Refused::Internal(incident(e));
+    let kind = InspectionKind::parse(f.kind.trim()).unwrap_or(InspectionKind::MarketCheck);
     let existing = core.store.inspection(id).await.map_err(internal_err)?;
     if existing.is_none() {
         match core
@@ -71,12 +72,17 @@ pub async fn start(
             .await
             .map_err(internal_err)?
         {
-            Some(site) if site.summary.active => {}
-            Some(_) => return Err(User(StatusCode::CONFLICT, Msg::SiteClosedNoInspection)),
+            Some(site) if !site.summary.active => {
+                return Err(User(StatusCode::CONFLICT, Msg::SiteClosedNoInspection))
+            }
+            // An audit is of a community, unit, enterprise or public building only.
+            Some(site) if kind == InspectionKind::Audit && !site.summary.kind.audited() => {
+                return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::NotAuditable))
+            }
+            Some(_) => {}
             None => return Err(User(StatusCode::UNPROCESSABLE_ENTITY, Msg::SiteUnknown)),
         }
     }
-    let kind = InspectionKind::parse(f.kind.trim()).unwrap_or(InspectionKind::MarketCheck);
     let reinspects = match f.reinspects.trim() {
         "" => None,
         s => {

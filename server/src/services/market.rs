@@ -41,13 +41,24 @@ fn internal(e: impl std::fmt::Display) -> MarketRefused {
     MarketRefused::Internal(incident(e))
 }
 
-/// Loads a record for `user`: 401 unsigned, 404 unknown (or, for an inspector, another's — a
-/// stranger's record is not confirmed to exist), and for a write 403 unless it is the user's own.
 async fn load(
     core: &Core,
     user: Option<&CurrentUser>,
     id: &str,
     write: bool,
+) -> Result<(CurrentUser, MarketRecord), MarketRefused> {
+    load_kind(core, user, id, write, InspectionKind::MarketCheck).await
+}
+
+/// Loads a record for `user`: 401 unsigned, 404 unknown (or, for an inspector, another's — a
+/// stranger's record is not confirmed to exist), and for a write 403 unless it is the user's own
+/// and 409 unless it is of `kind`.
+pub(crate) async fn load_kind(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+    write: bool,
+    kind: InspectionKind,
 ) -> Result<(CurrentUser, MarketRecord), MarketRefused> {
     use MarketRefused::User;
     let user = user.ok_or(User(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
@@ -67,8 +78,14 @@ async fn load(
         if !own || user.role != Role::Inspector {
             return Err(User(StatusCode::FORBIDDEN, Msg::OnlyOwnDraft));
         }
-        if rec.inspection.kind != InspectionKind::MarketCheck {
-            return Err(User(StatusCode::CONFLICT, Msg::NotMarketCheck));
+        if rec.inspection.kind != kind {
+            return Err(User(
+                StatusCode::CONFLICT,
+                match kind {
+                    InspectionKind::MarketCheck => Msg::NotMarketCheck,
+                    InspectionKind::Audit => Msg::NotAnAudit,
+                },
+            ));
         }
     }
     Ok((user.clone(), rec))
@@ -231,7 +248,7 @@ pub async fn save_draft(
     })
 }
 
-async fn reread(core: &Core, id: Uuid) -> Result<MarketRecord, MarketRefused> {
+pub(crate) async fn reread(core: &Core, id: Uuid) -> Result<MarketRecord, MarketRefused> {
     core.store
         .market_record(id)
         .await

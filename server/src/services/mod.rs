@@ -3,6 +3,7 @@
 //! server functions (through `ServerBackend`) all call these, so a write has one path.
 
 pub mod accounts;
+pub mod audits;
 pub mod fields;
 pub mod inspections;
 pub mod market;

@@ -352,6 +352,13 @@ pub async fn review(
         },
         reason: decision.reason.clone(),
     };
+    // An approved audit takes the site facts it verified to the registry (the old values kept).
+    let facts = if to == InspectionStatus::Approved && rec.inspection.kind == InspectionKind::Audit
+    {
+        super::audits::fact_changes(&super::audits::view(core, rec.clone()).await?)
+    } else {
+        Vec::new()
+    };
     let order_json = match &order {
         OrderChange::Nothing => Value::Null,
         OrderChange::Open { id, due, .. } => {
@@ -386,6 +393,7 @@ pub async fn review(
             "line_comments": decision.line_comments.len(),
             "reason": decision.reason,
             "rectification": order_json,
+            "facts": facts.iter().map(|f| serde_json::json!({"fact": f.fact, "value": f.value})).collect::<Vec<_>>(),
         }),
     };
     let written = core
@@ -396,6 +404,7 @@ pub async fn review(
             to,
             &row,
             &order,
+            &facts,
             &audit,
         )
         .await
@@ -728,6 +737,7 @@ pub fn refusal_msg(r: &ReviewRefused) -> Msg {
             Msg::RectifyByAfterVisit,
             Msg::CommentLineUnknown,
             Msg::UnknownReviewAction,
+            Msg::TitleLevelUnknown,
         ]
         .into_iter()
         .find(|m| m.text(jieshui_app::i18n::Lang::En) == f.reason.en)
@@ -790,4 +800,65 @@ mod tests {
             Err("line_comments".to_string())
         );
     }
+}
+
+/// A supervisor covering the site recommends an approved, passing audit for a title at `level`.
+pub async fn recommend(
+    core: &Core,
+    user: Option<&CurrentUser>,
+    id: &str,
+    level: &str,
+) -> Result<jieshui_app::model::site::TitleLevel, ReviewRefused> {
+    use jieshui_app::model::site::TitleLevel;
+    let user = user.ok_or(user_err(StatusCode::UNAUTHORIZED, Msg::NotSignedIn))?;
+    let id =
+        Uuid::parse_str(id.trim()).map_err(|_| user_err(StatusCode::NOT_FOUND, Msg::NotFound))?;
+    let rec = core
+        .store
+        .market_record(id)
+        .await
+        .map_err(internal)?
+        .ok_or(user_err(StatusCode::NOT_FOUND, Msg::InspectionUnknown))?;
+    let district = district_of(core, &rec).await?;
+    match user.role {
+        Role::Supervisor if covers(user, district) => {}
+        Role::Supervisor | Role::Admin => {
+            return Err(user_err(StatusCode::FORBIDDEN, Msg::OnlyDistrictSupervisor))
+        }
+        Role::Inspector => return Err(user_err(StatusCode::NOT_FOUND, Msg::InspectionUnknown)),
+    }
+    let level = TitleLevel::parse(level.trim()).ok_or_else(|| {
+        field(field_error(
+            "level",
+            Msg::TitleLevelUnknown.text(jieshui_app::i18n::Lang::Zh),
+            Msg::TitleLevelUnknown.text(jieshui_app::i18n::Lang::En),
+        ))
+    })?;
+    let passed = core
+        .store
+        .audit_result(id)
+        .await
+        .map_err(internal)?
+        .is_some_and(|a| a.passed);
+    if rec.inspection.kind != InspectionKind::Audit
+        || rec.inspection.status != InspectionStatus::Approved
+        || !passed
+    {
+        return Err(user_err(StatusCode::CONFLICT, Msg::RecommendNeedsPass));
+    }
+    let audit = AuditEntry {
+        actor_id: Some(user.id),
+        action: "audit_recommend",
+        subject: id.to_string(),
+        detail: serde_json::json!({ "level": level.as_str() }),
+    };
+    if !core
+        .store
+        .recommend_title(id, level, &audit)
+        .await
+        .map_err(internal)?
+    {
+        return Err(user_err(StatusCode::CONFLICT, Msg::RecommendNeedsPass));
+    }
+    Ok(level)
 }

@@ -592,8 +592,8 @@ mod tests {
                 }
             })
             .collect();
-        items[items.len() - 1] =
-            json!({"item_id": s.items[s.items.len() - 1].id, "not_applicable": true});
+        let last = items.len() - 1;
+        items[last] = json!({"item_id": s.items[s.items.len() - 1].id, "not_applicable": true});
         let d = parse_audit_draft(&json!({ "items": items, "fixture_counts": [
             {"category": "toilet", "installed": 10, "water_saving": 9}]}))
         .expect("draft");

@@ -58,7 +58,7 @@ build: tools
 		--no-default-features --features phone
 	wasm-bindgen --target web --no-typescript --out-dir $(SITE_ROOT)/pkg --out-name phone $(PHONE_WASM)
 	wasm-opt -Oz $(WASM_OPT_FEATURES) $(SITE_ROOT)/pkg/phone_bg.wasm -o $(SITE_ROOT)/pkg/phone_bg.wasm
-	cp app/phone/visit.js $(SITE_ROOT)/pkg/visit.js
+	cp app/phone/capture.js app/phone/visit.js app/phone/audit.js $(SITE_ROOT)/pkg/
 	@node tests/bundle_size.js $(SITE_ROOT) --write
 
 lint:
@@ -66,7 +66,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p jieshui-app --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 	cargo clippy -p jieshui-app --target wasm32-unknown-unknown --no-default-features --features phone -- -D warnings
-	node --experimental-default-type=module --check app/phone/visit.js
+	for f in app/phone/*.js; do node --experimental-default-type=module --check $$f; done
 
 test-rust:
 	cargo test --workspace

@@ -1,8 +1,8 @@
 // Prints, per page that has a script, the brotli-compressed size of the JS + WASM a phone downloads
 // on its first load of that page, and with --write stores the .br files beside the originals so the
 // server sends them precompressed. Pages with islands load the Leptos bundle (`jieshui.js` +
-// `jieshui.wasm`); the check page loads no island, only its own script (`visit.js`) and the
-// domain module (`phone.js` + `phone_bg.wasm`). Every page must stay within 100 KB.
+// `jieshui.wasm`); a check page loads no island, only its own script (`visit.js` for a market check, `audit.js`
+// for an audit, each with `capture.js`) and the domain module (`phone.js` + `phone_bg.wasm`). Every page must stay within 100 KB.
 // Usage: node tests/bundle_size.js SITE_ROOT [--write]
 const fs = require('fs');
 const path = require('path');
@@ -16,7 +16,8 @@ const BUDGET_KB = 100;
 
 const PAGES = [
   { page: '/today (nearest sites)', files: ['jieshui.js', 'jieshui.wasm'] },
-  { page: '/checks/{id} (the visit)', files: ['visit.js', 'phone.js', 'phone_bg.wasm'] },
+  { page: '/checks/{id} (a market check)', files: ['visit.js', 'capture.js', 'phone.js', 'phone_bg.wasm'] },
+  { page: '/checks/{id} (an audit)', files: ['audit.js', 'capture.js', 'phone.js', 'phone_bg.wasm'] },
 ];
 
 const sizes = {};

@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/rules") view=crate::pages::rules::RulesPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/rules/new") view=crate::pages::rules_new::RulesNewPage ssr=SsrMode::Async />
+                <Route path=path!("/admin/rules/sheets") view=crate::pages::score_sheets::ScoreSheetsPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/sites") view=SitesPage ssr=SsrMode::Async />
                 <Route path=path!("/admin/sites/import") view=ImportPage />
                 <Route path=path!("/admin/sites/import/:id") view=ImportBatchPage ssr=SsrMode::Async />

@@ -54,6 +54,17 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         form: crate::domain::fixture::RuleForm,
     ) -> Result<Option<crate::domain::market::FieldError>, AppError>;
+    /// Every version of `kind`'s audit score sheet, oldest first.
+    async fn score_sheets(
+        &self,
+        kind: SiteKind,
+    ) -> Result<Vec<crate::domain::score::ScoreSheet>, AppError>;
+    /// Where the sheet page's new-version form would be refused, if anywhere (nothing is written).
+    async fn sheet_form_problem(
+        &self,
+        kind: SiteKind,
+        form: crate::domain::score::SheetForm,
+    ) -> Result<Option<crate::domain::market::FieldError>, AppError>;
     /// A photo and its facts, for whoever may see its inspection.
     async fn photo_view(
         &self,

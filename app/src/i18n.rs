@@ -551,6 +551,27 @@ messages! {
     UploadTooSlow => "网络太慢，上传已中断。请在信号更好的地方重试，照片仍保存在手机上。",
         "The network was too slow and the upload stopped. Try again where the signal is better; the photo is still on the phone.";
     StartAudit => "开始评审", "Start an audit";
+    ScoreSheetsTitle => "评审评分表", "Audit score sheets";
+    ScoreSheetsHelp => "每类场所一张评分表。修改后保存为新版本，从生效日期起用于新开始的评审；已保存或已提交的评审始终按其原版本计分。",
+        "One score sheet per kind of site. A change is saved as a new version, used from its effective date by audits begun after it; an audit already saved or submitted keeps the version it was scored with.";
+    SheetVersions => "版本", "Versions";
+    NewSheetVersion => "新建评分表版本", "New score sheet version";
+    SaveSheetVersion => "保存为新版本", "Save as a new version";
+    SheetSaved => "评分表新版本已保存：", "New score sheet version saved:";
+    ItemMax => "满分", "Maximum points";
+    PhotosNeeded => "需要照片数", "Photos needed";
+    MayBeNa => "可标为不适用", "May be not applicable";
+    RemoveItem => "删除此项", "Remove this item";
+    DeductPerUnit => "每差 1 个单位扣分", "Points off per unit short";
+    FloorValue => "不得分界限（可空）", "No points past (optional)";
+    NewItem => "新增评分项（可空）", "New item (optional)";
+    ItemIdLabel => "编号（小写字母、数字、下划线）", "Id (lower-case letters, digits, underscores)";
+    GroupLabel => "分组", "Group";
+    ScoredBy => "评分方式", "Scored by";
+    ByPoints => "打分", "Points";
+    ByPassFail => "达标与否", "Pass or fail";
+    RequirementZh => "评分要求（中文）", "Requirement (Chinese)";
+    RequirementEn => "评分要求（英文）", "Requirement (English)";
     NotAuditable => "这类场所不做节水评审（商店和销售网点做市场抽检）。", "This kind of site is not audited (shops and venues get market spot checks).";
     NoSheetInForce => "这天没有生效的评分表。", "No score sheet was in force on that day.";
     NotAnAudit => "这不是节水评审记录。", "This is not an audit.";

@@ -126,6 +126,79 @@ impl VisitRules {
     }
 }
 
+/// An audit's score sheet on the phone: the draft scored as the auditor goes, with the same
+/// functions the server scores it with.
+#[derive(Debug, Clone)]
+pub struct AuditSheet {
+    sheet: Option<crate::domain::score::ScoreSheet>,
+    zh: bool,
+}
+
+impl AuditSheet {
+    /// `sheet`: the score sheet as JSON (the domain's form, points in tenths).
+    pub fn new(sheet: &str, lang: &str) -> AuditSheet {
+        AuditSheet {
+            sheet: serde_json::from_str(sheet).ok(),
+            zh: lang != "en",
+        }
+    }
+
+    /// The draft (contract JSON) scored with `photos` (`{item id: count}`): `{total,
+    /// applicable_max, normalised, pass_mark, passed, unanswered, needs_evidence, fixture_rate,
+    /// points: {item id: points or null}}`, points as numbers of points; or `{field, error}` for an
+    /// answer the sheet refuses.
+    pub fn score(&self, draft: &str, photos: &str) -> String {
+        use crate::domain::audit::{parse_audit_draft, score_draft};
+        let Some(sheet) = &self.sheet else {
+            return "null".into();
+        };
+        let photos: std::collections::HashMap<String, u32> =
+            serde_json::from_str(photos).unwrap_or_default();
+        let refused = |e: crate::domain::market::FieldError| {
+            serde_json::json!({
+                "field": e.field,
+                "error": if self.zh { e.reason.zh } else { e.reason.en },
+            })
+        };
+        let scored = serde_json::from_str::<serde_json::Value>(draft)
+            .map_err(|e| crate::domain::market::field_error("body", e.to_string(), e.to_string()))
+            .and_then(|v| parse_audit_draft(&v))
+            .and_then(|d| {
+                score_draft(sheet, &d, |k| photos.get(k).copied().unwrap_or(0)).map(|s| (d, s))
+            });
+        let pts = |t: u32| f64::from(t) / 10.0;
+        let v = match scored {
+            Err(e) => refused(e),
+            Ok((d, s)) => {
+                let points: serde_json::Map<String, serde_json::Value> = d
+                    .items
+                    .iter()
+                    .map(|e| {
+                        let p = e
+                            .answer
+                            .and_then(|a| sheet.item_score(&e.item_id, a).ok())
+                            .and_then(|x| x.points)
+                            .map(pts);
+                        (e.item_id.clone(), serde_json::json!(p))
+                    })
+                    .collect();
+                serde_json::json!({
+                    "total": pts(s.total),
+                    "applicable_max": pts(s.applicable_max),
+                    "normalised": s.normalised,
+                    "pass_mark": pts(s.pass_mark),
+                    "passed": s.passed,
+                    "unanswered": s.unanswered,
+                    "needs_evidence": s.needs_evidence,
+                    "fixture_rate": s.fixture_rate,
+                    "points": points,
+                })
+            }
+        };
+        v.to_string()
+    }
+}
+
 /// The phone's lines merged with the server's (see [`merge_lines`]): JSON `{lines, from_server}`.
 pub fn merge(phone: &str, removed: &str, server: &str) -> String {
     let phone: Vec<Line> = serde_json::from_str(phone).unwrap_or_default();
@@ -171,6 +244,21 @@ mod exports {
 
         pub fn submit_problem(&self, draft: &str) -> String {
             self.0.submit_problem(draft)
+        }
+    }
+
+    #[wasm_bindgen]
+    pub struct Audit(super::AuditSheet);
+
+    #[wasm_bindgen]
+    impl Audit {
+        #[wasm_bindgen(constructor)]
+        pub fn new(sheet: &str, lang: &str) -> Audit {
+            Audit(super::AuditSheet::new(sheet, lang))
+        }
+
+        pub fn score(&self, draft: &str, photos: &str) -> String {
+            self.0.score(draft, photos)
         }
     }
 
@@ -270,6 +358,35 @@ mod tests {
             r#"{{"lines":{bad},"outcome":"rectify","outcome_note":"","rectify_by":"2026-06-15"}}"#
         );
         assert_eq!(r.submit_problem(&with), "");
+    }
+
+    #[test]
+    fn an_audit_is_scored_on_the_phone_as_on_the_server() {
+        let sheet =
+            crate::domain::score::ScoreSheet::seed(crate::domain::site::SiteKind::Community)
+                .expect("sheet");
+        let a = AuditSheet::new(&serde_json::to_string(&sheet).expect("json"), "en");
+        let v: serde_json::Value = serde_json::from_str(&a.score(
+            r#"{"items":[{"item_id":"rules","score":7.5},{"item_id":"greening","not_applicable":true}],
+                "fixture_counts":[{"category":"toilet","installed":4,"water_saving":3}]}"#,
+            r#"{"publicity":1}"#,
+        ))
+        .expect("json");
+        assert_eq!(v["total"], 7.5);
+        assert_eq!(v["applicable_max"], 95.0);
+        assert_eq!(v["pass_mark"], 90.0);
+        assert_eq!(v["passed"], false);
+        assert_eq!(v["points"]["rules"], 7.5);
+        assert_eq!(v["points"]["greening"], serde_json::Value::Null);
+        assert_eq!(v["fixture_rate"], 0.75);
+        // The notice board has its photo; the meters still need theirs.
+        assert_eq!(v["needs_evidence"], serde_json::json!(["household_meters"]));
+        // A refused answer names its field, in the page's language.
+        let v: serde_json::Value =
+            serde_json::from_str(&a.score(r#"{"items":[{"item_id":"rules","score":12}]}"#, "{}"))
+                .expect("json");
+        assert_eq!(v["field"], "items[0].score");
+        assert_eq!(v["error"], "This item is worth at most 10 points.");
     }
 
     #[test]

@@ -248,6 +248,21 @@ impl Backend for ServerBackend {
         services::rules::check_form(&self.core, &form).await
     }
 
+    async fn score_sheets(
+        &self,
+        kind: SiteKind,
+    ) -> Result<Vec<jieshui_app::domain::score::ScoreSheet>, AppError> {
+        services::score::sheets(&self.core, kind).await
+    }
+
+    async fn sheet_form_problem(
+        &self,
+        kind: SiteKind,
+        form: jieshui_app::domain::score::SheetForm,
+    ) -> Result<Option<jieshui_app::domain::market::FieldError>, AppError> {
+        services::score::check_form(&self.core, kind, &form).await
+    }
+
     async fn photo_view(&self, actor: &CurrentUser, id: Uuid) -> Result<PhotoView, AppError> {
         use jieshui_app::domain::role::Role;
         let p = self
@@ -349,16 +364,18 @@ impl Backend for ServerBackend {
             .inspection_photos(id)
             .await
             .map_err(store_err)?;
-        let (market, review) = match i.kind {
-            jieshui_app::domain::inspection::InspectionKind::MarketCheck => (
-                Some(services::market::view(&self.core, &rec).await?),
-                Some(
-                    services::review::panel(&self.core, actor, &rec, &site)
-                        .await
-                        .map_err(store_err)?,
-                ),
-            ),
-            jieshui_app::domain::inspection::InspectionKind::Audit => (None, None),
+        let review = Some(
+            services::review::panel(&self.core, actor, &rec, &site)
+                .await
+                .map_err(store_err)?,
+        );
+        let (market, audit) = match i.kind {
+            jieshui_app::domain::inspection::InspectionKind::MarketCheck => {
+                (Some(services::market::view(&self.core, &rec).await?), None)
+            }
+            jieshui_app::domain::inspection::InspectionKind::Audit => {
+                (None, Some(self.audit_view(actor, &rec, &site).await?))
+            }
         };
         Ok(InspectionView {
             id,
@@ -370,6 +387,7 @@ impl Backend for ServerBackend {
             capture: self.core.config.capture,
             market,
             review,
+            audit,
             editable: i.inspector_id == actor.id
                 && actor.role == Role::Inspector
                 && i.status.editable(),
@@ -616,4 +634,88 @@ pub fn stored_time_local(at: &str, offset: time::UtcOffset) -> String {
         .ok()
         .and_then(|t| t.to_offset(offset).format(&show).ok())
         .unwrap_or_else(|| at.to_string())
+}
+
+impl ServerBackend {
+    /// An audit's page data: its sheet, answers and score, and where it stands towards a title.
+    async fn audit_view(
+        &self,
+        actor: &CurrentUser,
+        rec: &crate::db::MarketRecord,
+        site: &jieshui_app::model::site::SiteDetail,
+    ) -> Result<jieshui_app::model::audit::AuditView, AppError> {
+        use jieshui_app::domain::fixture::RuleSet;
+        use jieshui_app::domain::market::InspectionStatus;
+        use jieshui_app::domain::role::Role;
+        use jieshui_app::model::audit::{AuditView, CountCategory, FactCorrection};
+        let a = services::audits::view(&self.core, rec.clone())
+            .await
+            .map_err(|r| match r {
+                services::market::MarketRefused::Internal(incident) => {
+                    AppError::Internal { incident }
+                }
+                other => AppError::Internal {
+                    incident: services::incident(format!("{other:?}")),
+                },
+            })?;
+        let id = rec.inspection.id;
+        let sets = services::rules::rule_sets(&self.core).await?;
+        let day = self.core.day_of(rec.inspection.started_at);
+        let categories = RuleSet::in_force(&sets, day)
+            .map(|r| {
+                r.categories
+                    .iter()
+                    .map(|c| CountCategory {
+                        slug: c.slug.clone(),
+                        name_zh: c.name_zh.clone(),
+                        name_en: c.name_en.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let store = &self.core.store;
+        let recommended = store.recommended_level(id).await.map_err(store_err)?;
+        let title = store.title_of_audit(id).await.map_err(store_err)?;
+        let corrections = store
+            .fact_changes(site.summary.id)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|c| c.inspection_id == id)
+            .map(|c| FactCorrection {
+                fact: c.fact,
+                old_value: c.old_value,
+                new_value: c.new_value,
+            })
+            .collect();
+        let approved_pass = rec.inspection.status == InspectionStatus::Approved && a.score.passed;
+        let covers =
+            actor.role == Role::Supervisor && services::review::covers(actor, site.district_id);
+        let mut line_ids: std::collections::BTreeMap<String, uuid::Uuid> = a
+            .sheet
+            .items
+            .iter()
+            .map(|it| (it.id.clone(), a.line_id(&it.id)))
+            .collect();
+        for key in [services::audits::FACTS_KEY, services::audits::FIXTURES_KEY] {
+            line_ids.insert(key.to_string(), a.line_id(key));
+        }
+        Ok(AuditView {
+            status: rec.inspection.status,
+            site_kind: a.site_kind,
+            may_recommend: covers && approved_pass && recommended.is_none(),
+            may_record_title: actor.role == Role::Admin && approved_pass && title.is_none(),
+            sheet: a.sheet,
+            draft: a.draft,
+            score: a.score,
+            photos: a.photos.into_iter().collect(),
+            line_ids,
+            registry_households: a.registry_households,
+            registry_water_m3: a.registry_water_m3,
+            categories,
+            recommended,
+            title,
+            corrections,
+        })
+    }
 }

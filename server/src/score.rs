@@ -19,6 +19,39 @@ pub fn router() -> Router<AppState> {
         .route("/api/score-sheets", get(get_sheet))
         .route("/checks/{id}/recommend", post(recommend_form))
         .route("/checks/{id}/title", post(title_form))
+        .route("/admin/rules/sheets/{kind}", post(sheet_form))
+}
+
+/// `POST /admin/rules/sheets/{kind}` (admin, the sheet page's form): a new version of the kind's
+/// sheet from the latest and the form. Saved → the sheet page with the new version; refused → the
+/// form again with what was typed and the field at fault.
+async fn sheet_form(
+    State(state): State<AppState>,
+    crate::pages_util::AdminUser(actor): crate::pages_util::AdminUser,
+    Path(kind): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::services::rules::NewVersionRefused;
+    let Ok(site_kind) = kind.parse::<SiteKind>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let form: jieshui_app::domain::score::SheetForm = form.into_iter().take(2000).collect();
+    let k = site_kind.as_str();
+    match crate::services::score::new_version(&state, &actor, site_kind, &form).await {
+        Ok(v) => axum::response::Redirect::to(&format!("/admin/rules/sheets?kind={k}&created={v}"))
+            .into_response(),
+        Err(NewVersionRefused::Field(f)) => {
+            let mut pairs: Vec<(&String, &String)> = form.iter().collect();
+            pairs.sort();
+            let typed = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            axum::response::Redirect::to(&format!(
+                "/admin/rules/sheets?kind={k}&{typed}&problem={}",
+                crate::pages_util::urlencode(&f.field)
+            ))
+            .into_response()
+        }
+        Err(NewVersionRefused::Server(e)) => crate::pages_util::app_error_page(e),
+    }
 }
 
 /// After a refused form: back to the audit's page with the reason, at the form.

@@ -107,6 +107,19 @@ fn server_fns(user_id: &str, site_id: &str, batch_id: &str) -> Vec<FnCase> {
             vec![("form_json", r#"{"source": ""}"#.into())],
             &[Role::Admin],
         ),
+        (
+            "list_score_sheets",
+            vec![("kind", "community".into())],
+            &[Role::Admin],
+        ),
+        (
+            "sheet_form_problem",
+            vec![
+                ("kind", "unit".into()),
+                ("form_json", r#"{"source": ""}"#.into()),
+            ],
+            &[Role::Admin],
+        ),
         ("whoami", vec![], &Role::ALL),
         ("list_districts", vec![], &Role::ALL),
         ("list_users", vec![], &[Role::Admin]),

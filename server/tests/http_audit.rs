@@ -143,9 +143,11 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     assert_eq!(s["sheet_version"], json!(1));
     assert_eq!(s["unanswered"], json!([]));
     assert_eq!(s["fixture_rate"], json!(0.95));
-    // No photo yet: every applicable item needs its evidence, the N/A one does not.
-    let needs = s["needs_evidence"].as_array().expect("needs").len();
-    assert_eq!(needs, items.len() - 1);
+    // No photo yet: the notice board and the meters need theirs.
+    assert_eq!(
+        s["needs_evidence"],
+        json!(["publicity", "household_meters"])
+    );
     let rules = &a["items"][0];
     assert_eq!(rules["item_id"], "rules");
     assert_eq!(rules["score"], json!(7.5));
@@ -153,7 +155,7 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     assert_eq!(rules["max"], json!(10.0));
     assert_eq!(rules["note"], "缺会议记录");
     assert_eq!(rules["photos"], json!(0));
-    assert_eq!(rules["photos_needed"], json!(1));
+    assert_eq!(rules["photos_needed"], json!(0));
     let meters_item = a["items"]
         .as_array()
         .and_then(|v| v.iter().find(|i| i["item_id"] == "household_meters"))
@@ -233,6 +235,25 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
         "{}",
         r.location()
     );
+
+    // Never approved in bulk: an audit wants a look of its own.
+    let ids = id.to_string();
+    let r = app
+        .post_form("/review/approve", Some(&sup), &[("id", ids.as_str())])
+        .await;
+    assert_eq!(r.location(), "/review?approved=0&skipped=1");
+    // Nor corrected: it has no outcome.
+    let r = send_json(
+        &app,
+        "POST",
+        &format!("/api/inspections/{id}/review"),
+        Some(&sup),
+        json!({"action": "correct", "outcome": "compliant", "reason": "x"}).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let a = body(&app.get(&format!("/api/inspections/{id}"), Some(&sup)).await);
+    assert_eq!(a["status"], "submitted");
 
     // The supervisor approves: the households go to the registry, the old value kept.
     let r = send_json(

@@ -231,6 +231,44 @@ pub async fn rules_form_problem(
     )
 }
 
+/// Every version of a kind's audit score sheet, oldest first. Admin.
+#[server(prefix = "/api", endpoint = "list_score_sheets")]
+pub async fn list_score_sheets(
+    kind: String,
+) -> Result<Vec<crate::domain::score::ScoreSheet>, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            let kind: crate::domain::site::SiteKind =
+                kind.parse().map_err(|_| AppError::NotFound)?;
+            guard::backend()?.score_sheets(kind).await
+        }
+        .await,
+    )
+}
+
+/// Why the score sheet's new-version form (its fields as a JSON object of strings) would be
+/// refused. Admin.
+#[server(prefix = "/api", endpoint = "sheet_form_problem")]
+pub async fn sheet_form_problem(
+    kind: String,
+    form_json: String,
+) -> Result<Option<crate::domain::market::FieldError>, AppError> {
+    use crate::domain::role::Role;
+    guard::finish(
+        async {
+            guard::require(&[Role::Admin])?;
+            let kind: crate::domain::site::SiteKind =
+                kind.parse().map_err(|_| AppError::NotFound)?;
+            let form: crate::domain::score::SheetForm =
+                serde_json::from_str(&form_json).map_err(|_| AppError::NotFound)?;
+            guard::backend()?.sheet_form_problem(kind, form).await
+        }
+        .await,
+    )
+}
+
 /// One photo's facts and integrity flags. Its inspector, supervisors and admins.
 #[server(prefix = "/api", endpoint = "get_photo")]
 pub async fn get_photo(id: String) -> Result<crate::model::evidence::PhotoView, AppError> {

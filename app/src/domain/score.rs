@@ -244,6 +244,261 @@ impl ScoreSheet {
     }
 }
 
+/// An administrator's form for a new sheet version, by field name: `effective_from`, `source`,
+/// `pass_mark`; per item `{id}.requirement_zh`, `.requirement_en`, `.max`, `.photos`, `.may_be_na`,
+/// `.remove`, and for a measured item `.target`, `.deduct`, `.floor`; a new item `new.id`,
+/// `new.group`, `new.type` (`points` | `pass_fail`), `new.requirement_zh`, `new.requirement_en`,
+/// `new.max`, `new.photos`. A field left out keeps the base version's value.
+pub type SheetForm = std::collections::HashMap<String, String>;
+
+/// Item ids the audit's own photos use (the facts, the fixture counts): no item may take them.
+pub const RESERVED_IDS: [&str; 2] = ["facts", "fixtures"];
+
+fn sheet_err(
+    field: impl Into<String>,
+    zh: impl Into<String>,
+    en: impl Into<String>,
+) -> crate::domain::market::FieldError {
+    crate::domain::market::field_error(field, zh, en)
+}
+
+/// Points typed as a number with at most one decimal (`7.5`), in tenths.
+fn tenths_of(v: &str, field: &str, max: f64) -> Result<Tenths, crate::domain::market::FieldError> {
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| {
+            x.is_finite() && *x >= 0.0 && *x <= max && ((x * 10.0).round() - x * 10.0).abs() < 1e-6
+        })
+        .map(|x| (x * 10.0).round() as Tenths)
+        .ok_or_else(|| {
+            sheet_err(
+                field,
+                format!("应为 0 到 {max} 的数，最多一位小数。"),
+                format!("A number from 0 to {max}, at most one decimal."),
+            )
+        })
+}
+
+impl ScoreSheet {
+    /// The next version from `base` and an administrator's form, checked whole (`check`) before
+    /// it is offered; refused by the form's field. It takes effect on `today` at the earliest.
+    pub fn from_form(
+        base: &ScoreSheet,
+        form: &SheetForm,
+        version: u32,
+        today: Day,
+    ) -> Result<ScoreSheet, crate::domain::market::FieldError> {
+        let get = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let effective_from = match get("effective_from") {
+            Some(v) => Day::parse(v).ok_or_else(|| {
+                sheet_err(
+                    "effective_from",
+                    "日期应为 YYYY-MM-DD。",
+                    "A date is YYYY-MM-DD.",
+                )
+            })?,
+            None => today,
+        };
+        if effective_from < today {
+            return Err(sheet_err(
+                "effective_from",
+                format!("新版本最早从今天（{today}）起生效。"),
+                format!("A new version takes effect today ({today}) at the earliest."),
+            ));
+        }
+        let source = get("source").unwrap_or("").to_string();
+        if source.is_empty() || source.chars().count() > 500 {
+            return Err(sheet_err(
+                "source",
+                "请写明依据（文件或年份），最多 500 字。",
+                "Name the source (a document, a year), at most 500 characters.",
+            ));
+        }
+        let pass_mark = match get("pass_mark") {
+            Some(v) => tenths_of(v, "pass_mark", 100.0)?,
+            None => base.pass_mark,
+        };
+        let text = |k: String, base: &str| -> Result<String, crate::domain::market::FieldError> {
+            match form.get(&k).map(|v| v.trim()) {
+                None => Ok(base.to_string()),
+                Some("") => Err(sheet_err(k, "请填写评分要求。", "Write the requirement.")),
+                Some(v) if v.chars().count() > 500 => {
+                    Err(sheet_err(k, "最多 500 字。", "At most 500 characters."))
+                }
+                Some(v) => Ok(v.to_string()),
+            }
+        };
+        let photos_of =
+            |k: String, base: u8| -> Result<u8, crate::domain::market::FieldError> {
+                match form.get(&k).map(|v| v.trim()) {
+                    None => Ok(base),
+                    Some(v) => v.parse::<u8>().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                        sheet_err(k, "照片数应为 0 到 10。", "Photos needed: 0 to 10.")
+                    }),
+                }
+            };
+        let checked = |k: String| form.get(&k).is_some_and(|v| v == "on" || v == "true");
+        let mut items = Vec::new();
+        for it in &base.items {
+            let k = |f: &str| format!("{}.{f}", it.id);
+            if checked(k("remove")) {
+                continue;
+            }
+            let max = match form.get(&k("max")) {
+                Some(v) => tenths_of(v, &k("max"), 100.0)?,
+                None => it.max,
+            };
+            let scoring = match &it.scoring {
+                Scoring::Measured {
+                    target,
+                    direction,
+                    deduct,
+                    floor,
+                    unit,
+                } => {
+                    let number =
+                        |f: &str, base: f64| -> Result<f64, crate::domain::market::FieldError> {
+                            match form.get(&k(f)).map(|v| v.trim()) {
+                                None => Ok(base),
+                                Some(v) => v
+                                    .parse::<f64>()
+                                    .ok()
+                                    .filter(|x| x.is_finite() && *x >= 0.0)
+                                    .ok_or_else(|| {
+                                        sheet_err(
+                                            k(f),
+                                            "应为不小于 0 的数字。",
+                                            "A number, 0 or more.",
+                                        )
+                                    }),
+                            }
+                        };
+                    Scoring::Measured {
+                        target: number("target", *target)?,
+                        direction: *direction,
+                        deduct: match form.get(&k("deduct")) {
+                            Some(v) => tenths_of(v, &k("deduct"), 100.0)?,
+                            None => *deduct,
+                        },
+                        floor: match form.get(&k("floor")).map(|v| v.trim()) {
+                            None => *floor,
+                            Some("") => None,
+                            Some(_) => Some(number("floor", 0.0)?),
+                        },
+                        unit: unit.clone(),
+                    }
+                }
+                other => other.clone(),
+            };
+            items.push(SheetItem {
+                id: it.id.clone(),
+                group: it.group.clone(),
+                requirement_zh: text(k("requirement_zh"), &it.requirement_zh)?,
+                requirement_en: text(k("requirement_en"), &it.requirement_en)?,
+                max,
+                scoring,
+                // A form sends a checkbox only when it is ticked: with the form's other fields of
+                // the item present, an absent box means "no".
+                may_be_na: if form.contains_key(&k("max")) {
+                    checked(k("may_be_na"))
+                } else {
+                    it.may_be_na
+                },
+                photos: photos_of(k("photos"), it.photos)?,
+            });
+        }
+        if let Some(id) = get("new.id") {
+            let ok_id = id.len() <= 40
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !RESERVED_IDS.contains(&id);
+            if !ok_id || base.item(id).is_some() {
+                return Err(sheet_err(
+                    "new.id",
+                    "新评分项编号应为小写字母、数字或下划线，且不与已有项重复。",
+                    "A new item's id is lower-case letters, digits or underscores, not one already used.",
+                ));
+            }
+            let group = get("new.group").unwrap_or("");
+            if !base.groups.iter().any(|g| g.id == group) {
+                return Err(sheet_err("new.group", "请选择分组。", "Choose a group."));
+            }
+            let scoring = match get("new.type") {
+                Some("pass_fail") => Scoring::PassFail,
+                Some("points") | None => Scoring::Points,
+                Some(_) => {
+                    return Err(sheet_err(
+                        "new.type",
+                        "评分方式应为打分或达标与否。",
+                        "Scored by points or pass/fail.",
+                    ))
+                }
+            };
+            items.push(SheetItem {
+                id: id.to_string(),
+                group: group.to_string(),
+                requirement_zh: text("new.requirement_zh".into(), "")?,
+                requirement_en: text("new.requirement_en".into(), "")?,
+                max: tenths_of(get("new.max").unwrap_or(""), "new.max", 100.0)?,
+                scoring,
+                may_be_na: checked("new.may_be_na".into()),
+                photos: photos_of("new.photos".into(), 0)?,
+            });
+        }
+        let next = ScoreSheet {
+            kind: base.kind,
+            version,
+            effective_from,
+            source,
+            pass_mark,
+            groups: base.groups.clone(),
+            items,
+        };
+        next.check().map_err(|e| match e {
+            SheetError::NoItems => sheet_err(
+                "items",
+                "评分表至少要有一项。",
+                "A sheet needs at least one item.",
+            ),
+            SheetError::ZeroMax(id) => sheet_err(
+                format!("{id}.max"),
+                "每项至少 0.1 分。",
+                "Each item is worth at least 0.1 points.",
+            ),
+            SheetError::BadPassMark => sheet_err(
+                "pass_mark",
+                "合格线最多 100。",
+                "The pass mark is at most 100.",
+            ),
+            SheetError::BadTarget(id) => sheet_err(
+                format!("{id}.target"),
+                "目标应为数字。",
+                "The target is a number.",
+            ),
+            SheetError::DuplicateItem(id)
+            | SheetError::UnknownGroup(id)
+            | SheetError::ReservedItem(id) => sheet_err(
+                "new.id",
+                format!("评分项“{id}”无效。"),
+                format!("The item “{id}” is not valid."),
+            ),
+        })?;
+        Ok(next)
+    }
+}
+
+/// The first sheets' items that need a photo before an audit is submitted (the others may carry
+/// photos; the fixture counts carry their own).
+const EVIDENCE_ITEMS: [&str; 5] = [
+    "publicity",
+    "household_meters",
+    "meters_level1",
+    "meters_level2",
+    "metering_rate",
+];
+
 /// Why a sheet cannot be a version of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SheetError {
@@ -255,6 +510,8 @@ pub enum SheetError {
     BadTarget(String),
     /// The pass mark is over 100.
     BadPassMark,
+    /// An item id the audit's own photos use (`facts`, `fixtures`).
+    ReservedItem(String),
 }
 
 impl ScoreSheet {
@@ -271,6 +528,9 @@ impl ScoreSheet {
         for i in &self.items {
             if !seen.insert(i.id.as_str()) {
                 return Err(SheetError::DuplicateItem(i.id.clone()));
+            }
+            if RESERVED_IDS.contains(&i.id.as_str()) {
+                return Err(SheetError::ReservedItem(i.id.clone()));
             }
             if !self.groups.iter().any(|g| g.id == i.group) {
                 return Err(SheetError::UnknownGroup(i.group.clone()));
@@ -318,7 +578,8 @@ impl ScoreSheet {
             max: points * 10,
             scoring,
             may_be_na: na,
-            photos: 1,
+            // What an assessor asks to see: the notice board, the meters.
+            photos: u8::from(EVIDENCE_ITEMS.contains(&id)),
         };
         let at_least = |target: f64, per_point: Tenths, floor: Option<f64>| Scoring::Measured {
             target,
@@ -693,6 +954,93 @@ mod tests {
     }
 
     #[test]
+    fn a_new_version_from_the_form_changes_what_was_typed_and_keeps_the_rest() {
+        let base = ScoreSheet::seed(SiteKind::Community).expect("sheet");
+        let today = Day::parse("2026-12-06").expect("day");
+        let form = |pairs: &[(&str, &str)]| -> SheetForm {
+            let mut f: SheetForm = [("source", "聊城市节水办 2027 年评分表")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            f
+        };
+        let next = ScoreSheet::from_form(
+            &base,
+            &form(&[
+                ("pass_mark", "85"),
+                ("rules.max", "15"),
+                ("rules.photos", "2"),
+                ("household_meters.floor", "90"),
+                ("drawing.remove", "on"),
+                ("new.id", "leak_repair"),
+                ("new.group", "fixture"),
+                ("new.type", "pass_fail"),
+                ("new.requirement_zh", "漏水 24 小时内修复"),
+                ("new.requirement_en", "Leaks repaired within 24 hours"),
+                ("new.max", "5"),
+            ]),
+            2,
+            today,
+        )
+        .expect("a version");
+        assert_eq!(next.version, 2);
+        assert_eq!(next.effective_from, today);
+        assert_eq!(next.pass_mark, 850);
+        assert_eq!(
+            next.item("rules").map(|i| (i.max, i.photos)),
+            Some((150, 2))
+        );
+        assert!(next.item("drawing").is_none());
+        let new = next.item("leak_repair").expect("new item");
+        assert_eq!((new.max, &new.scoring), (50, &Scoring::PassFail));
+        match &next.item("household_meters").expect("meters").scoring {
+            Scoring::Measured { floor, target, .. } => {
+                assert_eq!((*floor, *target), (Some(90.0), 100.0))
+            }
+            other => panic!("{other:?}"),
+        }
+        // Untouched items are the base's.
+        assert_eq!(next.item("patrol"), base.item("patrol"));
+        // Refusals by field.
+        let refused = |pairs: &[(&str, &str)]| {
+            ScoreSheet::from_form(&base, &form(pairs), 2, today)
+                .expect_err("refused")
+                .field
+        };
+        assert_eq!(
+            refused(&[("effective_from", "2026-12-05")]),
+            "effective_from"
+        );
+        assert_eq!(refused(&[("pass_mark", "101")]), "pass_mark");
+        assert_eq!(refused(&[("rules.max", "0")]), "rules.max");
+        assert_eq!(refused(&[("rules.max", "7.55")]), "rules.max");
+        assert_eq!(
+            refused(&[("rules.requirement_zh", " ")]),
+            "rules.requirement_zh"
+        );
+        assert_eq!(
+            refused(&[
+                ("new.id", "facts"),
+                ("new.group", "manage"),
+                ("new.max", "1")
+            ]),
+            "new.id"
+        );
+        assert_eq!(refused(&[("new.id", "rules")]), "new.id");
+        assert_eq!(
+            refused(&[("new.id", "x1"), ("new.group", "nope")]),
+            "new.group"
+        );
+        let mut no_source = form(&[]);
+        no_source.remove("source");
+        assert_eq!(
+            ScoreSheet::from_form(&base, &no_source, 2, today).map_err(|e| e.field),
+            Err("source".into())
+        );
+    }
+
+    #[test]
     fn every_audited_kind_has_a_first_sheet_of_100_points_passing_at_90() {
         for kind in [
             SiteKind::Community,
@@ -704,7 +1052,13 @@ mod tests {
             assert_eq!(s.check(), Ok(()), "{kind:?}");
             assert_eq!(s.max(), 1000, "{kind:?} totals 100 points");
             assert_eq!(s.pass_mark, 900);
-            assert!(s.items.iter().all(|i| i.photos >= 1), "evidence per item");
+            // The notice board (and, where the sheet meters, a meter) is shown in a photo.
+            assert!(s.item("publicity").is_some_and(|i| i.photos == 1));
+            let metered = s.items.iter().any(|i| i.group == "meter");
+            assert!(
+                !metered || s.items.iter().any(|i| i.group == "meter" && i.photos == 1),
+                "{kind:?}"
+            );
             assert!(s
                 .groups
                 .iter()

@@ -99,6 +99,9 @@ pub struct InspectionView {
     /// A market check's review: the supervisor's panel, returned comments, history, orders.
     #[serde(default)]
     pub review: Option<crate::model::review::ReviewPanel>,
+    /// An audit's sheet, answers and score (`None` for a market check).
+    #[serde(default)]
+    pub audit: Option<crate::model::audit::AuditView>,
     /// Whether the viewer may still change it: its own inspector, while it is a draft.
     pub editable: bool,
 }

@@ -1,5 +1,6 @@
 //! Wire types shared by the server and the browser.
 
+pub mod audit;
 pub mod evidence;
 pub mod market;
 pub mod review;

@@ -34,6 +34,10 @@ pub fn InspectionPage() -> impl IntoView {
             .get_untracked()
             .get("refused"),
     );
+    let titled = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("titled")
+        .is_some();
     let data = AsyncDerived::new(move || get_inspection(id.clone()));
     view! {
         <Layout current=Some(Section::Checks) path=path>
@@ -62,7 +66,20 @@ pub fn InspectionPage() -> impl IntoView {
                                 view! { <RecordedVisit lang visit=m comments comment_fields=deciding /> }.into_any()
                             }
                         });
-                        let script = i.editable.then(|| view! { <PhoneScript data=phone_data(&i, lang) /> }.into_any());
+                        // An audit: its sheet and score; the editor while it is open to its auditor.
+                        let audit = i.audit.clone().map(|a| {
+                            use crate::pages::audit_sheet::RecordedAudit;
+                            if i.editable {
+                                view! { <div id="audit" class="stack visit"><RecordedAudit lang audit=a /></div> }.into_any()
+                            } else {
+                                view! { <RecordedAudit lang audit=a /> }.into_any()
+                            }
+                        });
+                        let title = i.audit.clone().map(|a| view! {
+                            <crate::pages::audit_sheet::TitleSection lang id=i.id audit=a refused titled />
+                        }.into_any());
+                        let src = if i.audit.is_some() { "/pkg/audit.js" } else { "/pkg/visit.js" };
+                        let script = i.editable.then(|| view! { <PhoneScript data=phone_data(&i, lang) src /> }.into_any());
                         let returned = review.as_ref().and_then(|r| r.returned.clone())
                             .map(|entry| view! { <ReturnedNote lang entry /> }.into_any());
                         let reinspects = review.as_ref().and_then(|r| r.reinspects.clone())
@@ -109,7 +126,9 @@ pub fn InspectionPage() -> impl IntoView {
                         </section>
                         }.into_any())}
                         {market}
+                        {audit}
                         {decide}
+                        {title}
                         {order}
                         {history}
                         {script}
@@ -125,11 +144,11 @@ pub fn InspectionPage() -> impl IntoView {
 /// The page's script and what it starts from. The data is JSON in a non-executed script element
 /// (`<` escaped, so no text in it can close the element); the script carries this response's nonce.
 #[component]
-fn PhoneScript(data: String) -> impl IntoView {
+fn PhoneScript(data: String, src: &'static str) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     view! {
         <script type="application/json" id="visit-data" inner_html=data></script>
-        <script type="module" src="/pkg/visit.js" nonce=nonce></script>
+        <script type="module" src=src nonce=nonce></script>
     }
 }
 
@@ -179,6 +198,36 @@ const PHONE_TEXTS: &[(&str, Msg)] = &[
     ("submit_check", Msg::SubmitCheck),
     ("submit_needs_connection", Msg::SubmitNeedsConnection),
     ("supervisor_says", Msg::SupervisorSays),
+    ("score_sheet", Msg::ScoreSheetTitle),
+    ("sheet_version", Msg::SheetVersion),
+    ("total_score", Msg::TotalScore),
+    ("normalised_score", Msg::NormalisedScore),
+    ("pass_mark", Msg::PassMark),
+    ("audit_passed", Msg::AuditPassed),
+    ("audit_failed", Msg::AuditFailed),
+    ("not_applicable", Msg::NotApplicable),
+    ("item_met", Msg::ItemMet),
+    ("item_not_met", Msg::ItemNotMet),
+    ("points_of", Msg::PointsOf),
+    ("measured_value", Msg::MeasuredValue),
+    ("target", Msg::Target),
+    ("item_note", Msg::ItemNote),
+    ("item_photos", Msg::ItemPhotos),
+    ("needs_evidence", Msg::NeedsEvidence),
+    ("unanswered", Msg::Unanswered),
+    ("fixture_counts", Msg::FixtureCounts),
+    ("fixtures_installed", Msg::FixturesInstalled),
+    ("fixtures_saving", Msg::FixturesSaving),
+    ("fixture_rate", Msg::FixtureRate),
+    ("add_fixture_count", Msg::AddFixtureCount),
+    ("site_facts", Msg::SiteFacts),
+    ("households_found", Msg::HouseholdsFound),
+    ("water_use_found", Msg::WaterUseFound),
+    ("registry_has", Msg::RegistryHas),
+    ("fact_photo", Msg::FactPhoto),
+    ("submit_audit", Msg::SubmitAudit),
+    ("audit_incomplete", Msg::AuditIncomplete),
+    ("water_use_photo_needed", Msg::WaterUsePhotoNeeded),
 ];
 
 /// What `visit.js` starts from: the check's id, the photo settings, the words, and for a market
@@ -247,9 +296,25 @@ pub fn phone_data(i: &InspectionView, lang: Lang) -> String {
                 "lines": lines,
             })
         });
+    let audit = i.audit.as_ref().map(|a| {
+        serde_json::json!({
+            "sheet": a.sheet,
+            "draft": crate::domain::audit::draft_json(&a.draft),
+            "photos": a.photos,
+            "line_ids": a.line_ids,
+            "categories": a.categories,
+            "households": a.site_kind.needs_households(),
+            "water_use": a.site_kind.needs_water_use(),
+            "registry": {
+                "households": a.registry_households,
+                "annual_water_m3": a.registry_water_m3,
+            },
+        })
+    });
     serde_json::json!({
         "id": i.id,
         "lang": lang.cookie_value(),
+        "audit": audit,
         "returned": returned,
         "settings": i.capture,
         "t": t,
@@ -288,6 +353,7 @@ mod tests {
                 brands: vec!["</script><script>alert(1)</script>".into()],
             }),
             review: None,
+            audit: None,
             editable: true,
         };
         let json = phone_data(&i, Lang::Zh);

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod audit_sheet;
 pub mod error;
 pub mod inspection;
 pub mod login;
@@ -11,6 +12,7 @@ pub mod review;
 pub mod review_panel;
 pub mod rules;
 pub mod rules_new;
+pub mod score_sheets;
 pub mod section;
 pub mod sites;
 pub mod today;

@@ -76,7 +76,9 @@ pub fn ReviewPage() -> impl IntoView {
                         let (kind, district, inspector, days) = (kind.clone(), district.clone(), inspector.clone(), days.clone());
                         let filtering = !kind.is_empty() || !district.is_empty() || !inspector.is_empty() || !days.is_empty() || flagged_on;
                         let clean: Vec<uuid::Uuid> = page.items.iter()
-                            .filter(|c| c.violations == 0 && c.flagged_photos == 0)
+                            // An audit is always looked at on its own (its score, its facts).
+                            .filter(|c| c.violations == 0 && c.flagged_photos == 0
+                                && c.kind == crate::domain::inspection::InspectionKind::MarketCheck)
                             .map(|c| c.id)
                             .collect();
                         view! {
@@ -136,10 +138,16 @@ pub fn ReviewPage() -> impl IntoView {
                                         <a href=format!("/checks/{}", c.id)>
                                             <strong>{c.site_name.clone()}</strong>
                                             <span class="small muted">" · " {c.inspector_name.clone()} " · " {c.submitted_at.clone()}</span>
-                                            <span class="small check-counts">{format!(" · {} {}", c.lines, Msg::LinesCount.text(lang))}</span>
-                                            {(c.violations > 0).then(|| view! {
-                                                <span class="small count-bad">{format!(" · {} {}", c.violations, Msg::ViolationsCount.text(lang))}</span>
-                                            })}
+                                            {if c.kind == crate::domain::inspection::InspectionKind::Audit {
+                                                view! { <span class="small check-counts">" · " {Msg::AuditTitle.text(lang)}</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <span class="small check-counts">{format!(" · {} {}", c.lines, Msg::LinesCount.text(lang))}</span>
+                                                    {(c.violations > 0).then(|| view! {
+                                                        <span class="small count-bad">{format!(" · {} {}", c.violations, Msg::ViolationsCount.text(lang))}</span>
+                                                    })}
+                                                }.into_any()
+                                            }}
                                             {(c.round > 1).then(|| view! {
                                                 <span class="tag">{format!("{} {}", Msg::Resubmitted.text(lang), c.round)}</span>
                                             })}

@@ -124,7 +124,10 @@ pub fn RulesPage() -> impl IntoView {
                 <p class="alert alert-info" role="status">{Msg::RulesCreated.text(lang)} " " {Msg::RulesVersion.text(lang)} " " {v}</p>
             })}
             <p class="muted">{Msg::RulesHelp.text(lang)}</p>
-            <p><a class="btn" href="/admin/rules/new">{Msg::NewRulesVersion.text(lang)}</a></p>
+            <p class="link-list">
+                <a class="btn" href="/admin/rules/new">{Msg::NewRulesVersion.text(lang)}</a>
+                <a class="btn" href="/admin/rules/sheets">{Msg::ScoreSheetsTitle.text(lang)}</a>
+            </p>
             <Suspense fallback=move || view! { <p class="muted">{Msg::Loading.text(lang)}</p> }>
                 {move || rules.get().map(|r| match r {
                     Err(e) => error_view(e, lang),

@@ -52,8 +52,8 @@ fn category_fields(
         view! {
             <label class="field">
                 <span>{label}</span>
-                <input type=kind name=key.clone() value=v aria-invalid=inv
-                    inputmode=(kind == "text").then_some("decimal") />
+                <input type=if kind == "decimal" { "text" } else { kind } name=key.clone() value=v aria-invalid=inv
+                    inputmode=(kind == "decimal").then_some("decimal") />
             </label>
         }
     };
@@ -67,7 +67,7 @@ fn category_fields(
                 k(&format!("t{grade}")),
                 format!("{grade} {} ({unit})", Msg::GradeLimit.text(lang)),
                 value(typed, &k(&format!("t{grade}")), num(*t)),
-                "text",
+                "decimal",
             );
             let two = t2.map(|t2| {
                 text_field(
@@ -78,7 +78,7 @@ fn category_fields(
                         Msg::SecondFigure.text(lang)
                     ),
                     value(typed, &k(&format!("u{grade}")), num(t2)),
-                    "text",
+                    "decimal",
                 )
             });
             view! { {one} {two} }
@@ -110,7 +110,7 @@ fn category_fields(
                 k("phase_out"),
                 format!("{} ({unit})", Msg::PhaseOutBeyond.text(lang)),
                 value(typed, &k("phase_out"), c.phase_out_beyond.map(num).unwrap_or_default()),
-                "text",
+                "decimal",
             )}
         </fieldset>
     }

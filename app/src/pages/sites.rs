@@ -394,6 +394,7 @@ pub fn SiteDetailPage() -> impl IntoView {
                                                     <strong>{t.level.name().text(lang)}</strong> " · " {t.document_no} " · " {t.awarded_on}
                                                     {t.valid_until.map(|v| format!(" – {v}"))}
                                                     {t.level.counts_for_coverage().then(|| view! { " " <span class="tag">{Msg::CountsForCoverage.text(lang)}</span> })}
+                                                    {t.audit_id.map(|a| view! { " · " <a href=format!("/checks/{a}")>{Msg::TitleFromAudit.text(lang)}</a> })}
                                                 </li>
                                             }).collect_view()}
                                         </ul>

@@ -139,14 +139,26 @@ pub fn TodayPage() -> impl IntoView {
                                         " " {n.site.district_name.clone()}
                                     </div>
                                     <div class="small">{n.site.address.clone()}</div>
+                                    {
+                                        // Communities, units, enterprises and public buildings are
+                                        // audited; shops and venues spot-checked.
+                                        let (kind, start) = if n.site.kind.audited() {
+                                            ("audit", Msg::StartAudit)
+                                        } else {
+                                            ("market_check", Msg::StartCheck)
+                                        };
+                                        view! {
                                     <form method="post" action="/checks/start" class="start-form">
                                         <input type="hidden" name="id" value=uuid::Uuid::now_v7().to_string() />
                                         <input type="hidden" name="site_id" value=n.site.id.to_string() />
+                                        <input type="hidden" name="kind" value=kind />
                                         <button type="submit" class="btn"
-                                            aria-label=format!("{} {}", Msg::StartCheck.text(lang), n.site.name)>
-                                            {Msg::StartCheck.text(lang)}
+                                            aria-label=format!("{} {}", start.text(lang), n.site.name)>
+                                            {start.text(lang)}
                                         </button>
                                     </form>
+                                        }
+                                    }
                                 </li>
                             }).collect_view()}
                         </ol>

@@ -136,10 +136,16 @@ pub fn CheckList(lang: Lang, label: &'static str, list: Vec<InspectionBrief>) ->
                         <a href=format!("/checks/{}", c.id)>
                             <strong>{c.site_name.clone()}</strong>
                             <span class="small muted">" · " {c.started_at.clone()} " · " {status}</span>
-                            <span class="small check-counts">{format!(" · {} {}", c.lines, Msg::LinesCount.text(lang))}</span>
-                            {(c.violations > 0).then(|| view! {
-                                <span class="small count-bad">{format!(" · {} {}", c.violations, Msg::ViolationsCount.text(lang))}</span>
-                            })}
+                            {if c.kind == crate::domain::inspection::InspectionKind::Audit {
+                                view! { <span class="small check-counts">" · " {Msg::AuditTitle.text(lang)}</span> }.into_any()
+                            } else {
+                                view! {
+                                    <span class="small check-counts">{format!(" · {} {}", c.lines, Msg::LinesCount.text(lang))}</span>
+                                    {(c.violations > 0).then(|| view! {
+                                        <span class="small count-bad">{format!(" · {} {}", c.violations, Msg::ViolationsCount.text(lang))}</span>
+                                    })}
+                                }.into_any()
+                            }}
                         </a>
                     </li>
                 }

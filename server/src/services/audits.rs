@@ -30,6 +30,8 @@ use uuid::Uuid;
 
 /// The photo key of the site's facts (a meter or a bill for the annual water use).
 pub const FACTS_KEY: &str = "facts";
+/// The photo key of the fixture counts.
+pub const FIXTURES_KEY: &str = "fixtures";
 
 /// An audit as the pages and the contract show it.
 #[derive(Debug, Clone)]
@@ -106,7 +108,7 @@ fn photos_by_key(
         .items
         .iter()
         .map(|i| i.id.as_str())
-        .chain([FACTS_KEY])
+        .chain([FACTS_KEY, FIXTURES_KEY])
         .map(|k| (item_line(inspection, k), k))
         .collect();
     let mut out = HashMap::new();

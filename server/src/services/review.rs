@@ -239,6 +239,10 @@ pub async fn review(
         return Err(user_err(StatusCode::NOT_FOUND, Msg::InspectionUnknown));
     }
     let decision = parse_decision(body).map_err(field)?;
+    // An audit has no outcome to correct: it is approved or returned.
+    if decision.action == Action::Correct && rec.inspection.kind == InspectionKind::Audit {
+        return Err(user_err(StatusCode::CONFLICT, Msg::NotMarketCheck));
+    }
     let actor = Actor {
         role: user.role,
         owner: own,
@@ -535,7 +539,9 @@ pub async fn bulk_approve(
             .map_err(internal)?
             .iter()
             .any(|p| p.flags > 0);
-        if violation || flagged || rec.inspection.status != InspectionStatus::Submitted {
+        // An audit is never approved in bulk: its score and facts want a look of their own.
+        let audit = rec.inspection.kind == InspectionKind::Audit;
+        if violation || flagged || audit || rec.inspection.status != InspectionStatus::Submitted {
             out.skipped += 1;
             continue;
         }
@@ -708,7 +714,7 @@ pub async fn panel(
     Ok(ReviewPanel {
         audit,
         may_decide: may(Action::Approve),
-        may_correct: may(Action::Correct),
+        may_correct: may(Action::Correct) && rec.inspection.kind == InspectionKind::MarketCheck,
         round: rec.round,
         outcome_version: rec.outcome_version,
         start: rec.inspection.start.map(|f| StartCheck {

@@ -227,7 +227,7 @@ function answerControls(it) {
     });
     control = h('div', { class: 'score-input' }, field(text, input),
       measured ? null : h('button', {
-        type: 'button', class: 'btn btn-small', disabled: na,
+        type: 'button', class: 'btn btn-small', disabled: na, 'aria-label': `${T.full_marks} · ${label}`,
         onclick: () => { const x = entryFor(it.id); clearAnswer(x); x.score = it.max / 10; input.value = String(it.max / 10); changed(); },
       }, `${pts(it.max)}`));
   }
@@ -278,6 +278,20 @@ function drawItem(id) {
   drawScore();
 }
 
+/// The sheet's fixture-rate item (a measured item with the id `fixture_rate`) takes its value from
+/// the counts as they change; the auditor may still type another.
+function syncFixtureRate() {
+  const it = sheet.items.find((x) => x.id === 'fixture_rate' && x.scoring.type === 'measured');
+  if (!it) return;
+  const s = score();
+  if (!s || s.field || s.fixture_rate === null || s.fixture_rate === undefined) return;
+  const e = entryFor(it.id);
+  if (e.not_applicable) return;
+  clearAnswer(e);
+  e.value = Math.round(s.fixture_rate * 1000) / 10;
+  drawItem(it.id);
+}
+
 function catName(slug) {
   const c = audit.categories.find((x) => x.slug === slug);
   return c ? pick(c.name_zh, c.name_en) : slug;
@@ -292,6 +306,7 @@ function countsCard() {
         oninput: (ev) => {
           const v = typed(ev.target);
           c[k] = v === null ? 0 : (Number.isInteger(v) ? v : -1);
+          syncFixtureRate();
           changed();
         },
       }));

@@ -552,6 +552,7 @@ messages! {
         "The network was too slow and the upload stopped. Try again where the signal is better; the photo is still on the phone.";
     StartAudit => "开始评审", "Start an audit";
     ScoreSheetsTitle => "评审评分表", "Audit score sheets";
+    FullMarks => "给满分", "Full marks";
     ScoreSheetsHelp => "每类场所一张评分表。修改后保存为新版本，从生效日期起用于新开始的评审；已保存或已提交的评审始终按其原版本计分。",
         "One score sheet per kind of site. A change is saved as a new version, used from its effective date by audits begun after it; an audit already saved or submitted keeps the version it was scored with.";
     SheetVersions => "版本", "Versions";

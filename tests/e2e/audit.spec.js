@@ -1,5 +1,6 @@
 // An audit from the phone to the title: the inspector audits a demo community item by item, marks
-// one item not applicable, attaches a photo to the two items that need one, counts the toilets,
+// one item not applicable, attaches a photo to the two items that need one, counts the toilets (the
+// fixture-rate item follows the counts),
 // corrects the households, watches the total and the pass, and submits; the supervisor approves
 // and recommends it; the administrator records the title awarded, linked to the audit.
 const { test, expect } = require('@playwright/test');
@@ -36,7 +37,7 @@ test('audit a community, approve it, record the title from it', async ({ browser
     const req = await card.locator('.item-req').textContent();
     if (req.includes('绿化采用节水灌溉')) {
       await card.getByRole('checkbox', { name: '不适用' }).check();
-      await expect(card.getByRole('spinbutton')).toHaveCount(0);
+      await expect(card.getByRole('radio', { name: '达标', exact: true })).toBeDisabled();
       continue;
     }
     const met = card.getByRole('radio', { name: '达标', exact: true });
@@ -60,20 +61,24 @@ test('audit a community, approve it, record the title from it', async ({ browser
   }
   await expect(needing).toHaveCount(0);
 
-  // Toilets counted: 40 installed, 38 water-saving.
+  // Toilets counted: 40 installed, 39 water-saving: 97.5 %, which the fixture-rate item takes.
   await insp.getByRole('combobox', { name: '添加器具类别' }).selectOption({ label: '坐便器' });
   await insp.getByRole('button', { name: '添加器具类别' }).tap();
   await insp.getByLabel('安装数 · 坐便器').fill('40');
-  await insp.getByLabel('其中节水 · 坐便器').fill('38');
-  await expect(insp.getByRole('status').filter({ hasText: '节水器具普及率' })).toHaveText('节水器具普及率 95%');
+  await insp.getByLabel('其中节水 · 坐便器').fill('39');
+  await expect(insp.getByRole('status').filter({ hasText: '节水器具普及率' })).toHaveText('节水器具普及率 97.5%');
+  const rateItem = insp.getByRole('listitem').filter({ hasText: '节水器具普及率 100 %' });
+  await expect(rateItem.getByRole('spinbutton')).toHaveValue('97.5');
+  await expect(rateItem.locator('.item-points')).toHaveText('5 / 10');
 
   // The households corrected; the registry's figure is shown beside it.
   const households = insp.getByLabel(/核实户数/);
   await expect(households).toHaveAccessibleName(/登记为 960/);
   await households.fill('1012');
 
-  // Full marks over the applicable items (95 of 100 with greening out), normalised to 100: a pass.
-  await expect(bar).toContainText('95 / 95');
+  // 90 of the 95 applicable points (greening out; 5 off for the fixture rate), 94.7 of 100: a pass.
+  await expect(bar).toContainText('90 / 95');
+  await expect(bar).toContainText('94.7');
   await expect(bar).toContainText('达到合格线');
   await expect(insp.getByRole('status').filter({ hasText: '已保存到服务器' })).toBeVisible({ timeout: 15_000 });
   await shot(insp, 'audit-editor');

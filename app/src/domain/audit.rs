@@ -375,7 +375,7 @@ fn answer_field(i: usize, e: &ItemEntry, err: AnswerError) -> FieldError {
 
 /// Points as a sheet prints them: `7.5`, `10`.
 pub fn points(t: Tenths) -> String {
-    if t % 10 == 0 {
+    if t.is_multiple_of(10) {
         (t / 10).to_string()
     } else {
         format!("{}.{}", t / 10, t % 10)

@@ -226,6 +226,7 @@ const PHONE_TEXTS: &[(&str, Msg)] = &[
     ("registry_has", Msg::RegistryHas),
     ("fact_photo", Msg::FactPhoto),
     ("submit_audit", Msg::SubmitAudit),
+    ("full_marks", Msg::FullMarks),
     ("audit_incomplete", Msg::AuditIncomplete),
     ("water_use_photo_needed", Msg::WaterUsePhotoNeeded),
 ];

@@ -18,7 +18,7 @@ import { Audit, num } from './phone.js';
 
 const audit = data.audit;
 const sheet = audit.sheet;
-const scorer = new Audit(JSON.stringify(sheet), data.lang);
+const scorer = new Audit(JSON.stringify(sheet), JSON.stringify(audit.rules ?? null), audit.visit_day, data.lang);
 const KEY = `jieshui.audit.${ID}`;
 const en = data.lang === 'en';
 const pick = (zh, e) => (en ? e : zh);
@@ -31,7 +31,7 @@ const st = {
   submitting: false,
   resumed: false,
 };
-const view = { items: new Map() };
+const view = { items: new Map(), countVerdicts: new Map() };
 
 function entry(id) {
   return st.draft.items.find((e) => e.item_id === id);
@@ -178,6 +178,7 @@ function drawScore() {
     view.rate.textContent = s.fixture_rate === null || s.fixture_rate === undefined
       ? '' : `${T.fixture_rate} ${num(Math.round(s.fixture_rate * 1000) / 10)}%`;
   }
+  drawCountVerdicts(s);
   if (view.factPhotos) view.factPhotos.textContent = `${T.item_photos} ${photosOf('facts')}`;
 }
 
@@ -297,28 +298,98 @@ function catName(slug) {
   return c ? pick(c.name_zh, c.name_en) : slug;
 }
 
-function countsCard() {
-  const rows = h('div', { class: 'stack' });
-  const draw = () => {
-    rows.replaceChildren(...st.draft.fixture_counts.map((c) => {
-      const num_ = (k, label) => field(`${label} · ${catName(c.category)}`, h('input', {
-        type: 'number', inputmode: 'numeric', min: 0, step: 1, value: String(c[k] ?? 0),
-        oninput: (ev) => {
-          const v = typed(ev.target);
-          c[k] = v === null ? 0 : (Number.isInteger(v) ? v : -1);
+function ruleOf(slug) {
+  return ((audit.rules && audit.rules.categories) || []).find((x) => x.slug === slug) || null;
+}
+
+/// One counted category: how many are installed, and how many of them are water-saving, counted
+/// by the auditor or judged from the label read on them (with the rules the market checks use).
+function countRow(c, redraw) {
+  const name = catName(c.category);
+  const rule = ruleOf(c.category);
+  const numberField = (label, value, onValue, mode) => field(`${label} · ${name}`, h('input', {
+    type: 'number', inputmode: mode, min: 0, step: mode === 'numeric' ? 1 : 'any', value: value ?? '',
+    oninput: (ev) => { onValue(typed(ev.target)); syncFixtureRate(); changed(); },
+  }));
+  const whole = (v) => (v === null ? 0 : (Number.isInteger(v) ? v : -1));
+  const installed = numberField(T.fixtures_installed, String(c.installed ?? 0), (v) => { c.installed = whole(v); }, 'numeric');
+  const verdict = h('p', { class: 'count-verdict small', role: 'status', 'aria-live': 'polite' });
+  let body;
+  if (c.label) {
+    const gradeName = (g) => T.grade.replace('{g}', g);
+    const grades = h('fieldset', { class: 'grade-group' },
+      h('legend', null, `${T.grade_shown} · ${name}`),
+      Array.from({ length: rule ? rule.grades : 0 }, (_, i) => i + 1).map((g) => h('label', { class: 'grade-btn' },
+        h('input', {
+          type: 'radio', name: `count-grade-${c.category}`, value: g, checked: c.label.grade === g,
+          onchange: () => { c.label.grade = g; syncFixtureRate(); changed(); },
+        }),
+        h('span', null, gradeName(g)))));
+    const figure = (key, fig) => (fig ? numberField(`${pick(fig.name_zh, fig.name_en)} (${fig.unit})`,
+      c.label[key] === null || c.label[key] === undefined ? '' : String(c.label[key]),
+      (v) => { if (v === null) delete c.label[key]; else c.label[key] = Number.isNaN(v) ? -1 : v; }, 'decimal') : null);
+    body = [grades, figure('figure', rule && rule.figure), figure('figure2', rule && rule.figure2), verdict];
+  } else {
+    body = [numberField(T.fixtures_saving, String(c.water_saving ?? 0), (v) => { c.water_saving = whole(v); }, 'numeric')];
+  }
+  const fromLabel = h('label', { class: 'switch' },
+    h('input', {
+      type: 'checkbox', checked: !!c.label, 'aria-label': `${T.count_from_label} · ${name}`,
+      onchange: (ev) => {
+        if (ev.target.checked) {
+          c.label = { grade: null };
+        } else {
+          delete c.label;
+          c.water_saving = 0;
+        }
+        delete c.verdict;
+        syncFixtureRate();
+        changed();
+        redraw();
+      },
+    }),
+    h('span', null, T.count_from_label));
+  const row = h('div', { class: 'count-row stack', 'data-category': c.category },
+    h('div', { class: 'row-between' }, h('strong', null, name),
+      h('button', {
+        type: 'button', class: 'btn btn-small', 'aria-label': `${T.remove_count} · ${name}`,
+        onclick: () => {
+          st.draft.fixture_counts = st.draft.fixture_counts.filter((x) => x !== c);
           syncFixtureRate();
           changed();
+          redraw();
         },
-      }));
-      return h('div', { class: 'count-row' },
-        h('strong', null, catName(c.category)),
-        h('div', { class: 'grid-2' }, num_('installed', T.fixtures_installed), num_('water_saving', T.fixtures_saving)));
-    }));
-  };
-  const free = () => audit.categories.filter((c) => !st.draft.fixture_counts.some((x) => x.category === c.slug));
+      }, T.remove_count)),
+    installed, fromLabel, ...body.filter(Boolean));
+  view.countVerdicts.set(c.category, verdict);
+  return row;
+}
+
+/// The verdicts on the labels read, as the score worked them out.
+function drawCountVerdicts(s) {
+  for (const [slug, el] of view.countVerdicts) {
+    const c = (s.counts || []).find((x) => x.category === slug);
+    el.textContent = c && c.verdict
+      ? `${T.count_judged}: ${data.verdicts[c.verdict] || c.verdict} · ${T.fixtures_saving} ${c.water_saving} / ${c.installed}`
+      : '';
+    const tone = !c || !c.verdict ? '' : c.verdict === 'water_saving' ? ' verdict-ok'
+      : c.verdict === 'needs_review' ? ' verdict-review' : ' verdict-bad';
+    el.className = `count-verdict small${tone}`;
+  }
+}
+
+function countsCard() {
+  const rows = h('div', { class: 'stack' });
   const select = h('select', { 'aria-label': T.add_fixture_count });
+  const free = () => audit.categories.filter((c) => !st.draft.fixture_counts.some((x) => x.category === c.slug));
   const fill = () => select.replaceChildren(...free().map((c) => h('option', { value: c.slug }, pick(c.name_zh, c.name_en))));
-  fill();
+  const draw = () => {
+    view.countVerdicts = new Map();
+    rows.replaceChildren(...st.draft.fixture_counts.map((c) => countRow(c, draw)));
+    fill();
+    const s = score();
+    if (s && !s.field) drawCountVerdicts(s);
+  };
   view.rate = h('p', { class: 'fixture-rate', role: 'status' });
   draw();
   return h('section', { class: 'card stack', 'aria-labelledby': 'counts-h' },
@@ -329,7 +400,6 @@ function countsCard() {
       onclick: () => {
         if (!select.value) return;
         st.draft.fixture_counts.push({ category: select.value, installed: 0, water_saving: 0 });
-        fill();
         draw();
         changed();
       },

@@ -612,6 +612,10 @@ messages! {
     RecommendNeedsPass => "只有审核通过且达到合格线的评审才能推荐申报称号。", "Only an approved audit that passes can be recommended for a title.";
     RecordTitle => "登记已授予的称号", "Record the title awarded";
     TitleRecorded => "称号已登记，并关联到这次评审。", "The title is recorded, linked to this audit.";
+    CountFromLabel => "按水效标识判定", "Judge from the label";
+    RemoveCount => "删除", "Remove";
+    CountJudged => "按标识判定", "From the label";
+    AwardBeforeAudit => "授予日期不能早于评审日期。", "The award date cannot be before the audit.";
     TitleFromAudit => "依据评审", "From audit";
     FactsApplied => "评审通过后，核实的数据已写入场所登记（原值保留在记录中）。", "On approval the verified facts went to the registry (the old values are kept in the record).";
     FactChanged => "场所数据更正", "Site fact corrected";

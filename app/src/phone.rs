@@ -131,24 +131,30 @@ impl VisitRules {
 #[derive(Debug, Clone)]
 pub struct AuditSheet {
     sheet: Option<crate::domain::score::ScoreSheet>,
+    /// The market-check rules in force on the audit's day, for the labels read on counts.
+    rules: Option<RuleSet>,
+    day: Day,
     zh: bool,
 }
 
 impl AuditSheet {
-    /// `sheet`: the score sheet as JSON (the domain's form, points in tenths).
-    pub fn new(sheet: &str, lang: &str) -> AuditSheet {
+    /// `sheet`: the score sheet as JSON (the domain's form, points in tenths); `rules`: the
+    /// market-check rules in force on `day` (`YYYY-MM-DD`), `null` when none were.
+    pub fn new(sheet: &str, rules: &str, day: &str, lang: &str) -> AuditSheet {
         AuditSheet {
             sheet: serde_json::from_str(sheet).ok(),
+            rules: serde_json::from_str(rules).ok().flatten(),
+            day: Day::parse(day).unwrap_or(Day(0)),
             zh: lang != "en",
         }
     }
 
     /// The draft (contract JSON) scored with `photos` (`{item id: count}`): `{total,
     /// applicable_max, normalised, pass_mark, passed, unanswered, needs_evidence, fixture_rate,
-    /// points: {item id: points or null}}`, points as numbers of points; or `{field, error}` for an
-    /// answer the sheet refuses.
+    /// points: {item id: points or null}, counts: [the fixture counts as judged]}`, points as
+    /// numbers of points; or `{field, error}` for an answer the sheet or the rules refuse.
     pub fn score(&self, draft: &str, photos: &str) -> String {
-        use crate::domain::audit::{parse_audit_draft, score_draft};
+        use crate::domain::audit::{judge_counts, parse_audit_draft, score_draft};
         let Some(sheet) = &self.sheet else {
             return "null".into();
         };
@@ -163,6 +169,7 @@ impl AuditSheet {
         let scored = serde_json::from_str::<serde_json::Value>(draft)
             .map_err(|e| crate::domain::market::field_error("body", e.to_string(), e.to_string()))
             .and_then(|v| parse_audit_draft(&v))
+            .and_then(|mut d| judge_counts(self.rules.as_ref(), self.day, &mut d).map(|()| d))
             .and_then(|d| {
                 score_draft(sheet, &d, |k| photos.get(k).copied().unwrap_or(0)).map(|s| (d, s))
             });
@@ -192,6 +199,7 @@ impl AuditSheet {
                     "needs_evidence": s.needs_evidence,
                     "fixture_rate": s.fixture_rate,
                     "points": points,
+                    "counts": d.fixture_counts,
                 })
             }
         };
@@ -253,8 +261,8 @@ mod exports {
     #[wasm_bindgen]
     impl Audit {
         #[wasm_bindgen(constructor)]
-        pub fn new(sheet: &str, lang: &str) -> Audit {
-            Audit(super::AuditSheet::new(sheet, lang))
+        pub fn new(sheet: &str, rules: &str, day: &str, lang: &str) -> Audit {
+            Audit(super::AuditSheet::new(sheet, rules, day, lang))
         }
 
         pub fn score(&self, draft: &str, photos: &str) -> String {
@@ -365,20 +373,35 @@ mod tests {
         let sheet =
             crate::domain::score::ScoreSheet::seed(crate::domain::site::SiteKind::Community)
                 .expect("sheet");
-        let a = AuditSheet::new(&serde_json::to_string(&sheet).expect("json"), "en");
+        let rules = serde_json::to_string(&RuleSet::seed()).expect("json");
+        let a = AuditSheet::new(
+            &serde_json::to_string(&sheet).expect("json"),
+            &rules,
+            "2026-06-01",
+            "en",
+        );
+        // Toilets counted by the auditor; faucets and showers by the label read on them.
         let v: serde_json::Value = serde_json::from_str(&a.score(
             r#"{"items":[{"item_id":"rules","score":7.5},{"item_id":"greening","not_applicable":true}],
-                "fixture_counts":[{"category":"toilet","installed":4,"water_saving":3}]}"#,
+                "fixture_counts":[{"category":"toilet","installed":4,"water_saving":3},
+                  {"category":"faucet","installed":6,"water_saving":6,"label":{"grade":3}},
+                  {"category":"shower","installed":2,"label":{"grade":1}}]}"#,
             r#"{"publicity":1}"#,
         ))
         .expect("json");
+        assert_eq!(v["counts"][0]["water_saving"], 3);
+        assert_eq!(v["counts"][1]["water_saving"], 0);
+        assert_eq!(v["counts"][1]["verdict"], "not_water_saving");
+        assert_eq!(v["counts"][2]["water_saving"], 2);
+        assert_eq!(v["counts"][2]["verdict"], "water_saving");
         assert_eq!(v["total"], 7.5);
         assert_eq!(v["applicable_max"], 95.0);
         assert_eq!(v["pass_mark"], 90.0);
         assert_eq!(v["passed"], false);
         assert_eq!(v["points"]["rules"], 7.5);
         assert_eq!(v["points"]["greening"], serde_json::Value::Null);
-        assert_eq!(v["fixture_rate"], 0.75);
+        let rate = v["fixture_rate"].as_f64().expect("rate");
+        assert!((rate - 5.0 / 12.0).abs() < 1e-9, "{rate}");
         // The notice board has its photo; the meters still need theirs.
         assert_eq!(v["needs_evidence"], serde_json::json!(["household_meters"]));
         // A refused answer names its field, in the page's language.
@@ -387,6 +410,13 @@ mod tests {
                 .expect("json");
         assert_eq!(v["field"], "items[0].score");
         assert_eq!(v["error"], "This item is worth at most 10 points.");
+        // A grade the category's label does not have is refused by its field.
+        let v: serde_json::Value = serde_json::from_str(&a.score(
+            r#"{"fixture_counts":[{"category":"toilet","installed":1,"label":{"grade":7}}]}"#,
+            "{}",
+        ))
+        .expect("json");
+        assert_eq!(v["field"], "fixture_counts[0].label.grade");
     }
 
     #[test]

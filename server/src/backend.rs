@@ -661,7 +661,9 @@ impl ServerBackend {
         let id = rec.inspection.id;
         let sets = services::rules::rule_sets(&self.core).await?;
         let day = self.core.day_of(rec.inspection.started_at);
-        let categories = RuleSet::in_force(&sets, day)
+        let rules = RuleSet::in_force(&sets, day).cloned();
+        let categories = rules
+            .as_ref()
             .map(|r| {
                 r.categories
                     .iter()
@@ -713,6 +715,8 @@ impl ServerBackend {
             registry_households: a.registry_households,
             registry_water_m3: a.registry_water_m3,
             categories,
+            rules,
+            visit_day: day.to_string(),
             recommended,
             title,
             corrections,

@@ -111,7 +111,8 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     let id = start_audit(&app, &me).await;
 
     // A first draft: rules 7.5 of 10, meters measured at 98 % (2 off per point: 6 of 10), the
-    // rest in full, greening not applicable, households corrected, toilets counted.
+    // rest in full, greening not applicable, households corrected, toilets counted, faucets judged
+    // from the label read on them (grade 3: not water-saving, whatever the auditor wrote).
     let mut items = full_answers();
     items[0] = json!({"item_id": "rules", "score": 7.5, "note": "缺会议记录"});
     let meters = items
@@ -121,7 +122,10 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     items[meters] = json!({"item_id": "household_meters", "value": 98});
     let draft = json!({
         "items": items,
-        "fixture_counts": [{"category": "toilet", "installed": 40, "water_saving": 38}],
+        "fixture_counts": [
+            {"category": "toilet", "installed": 40, "water_saving": 38},
+            {"category": "faucet", "installed": 10, "water_saving": 10, "label": {"grade": 3}}
+        ],
         "facts": {"households": 1900},
     });
     let r = put(&app, Some(&me), id, &draft).await;
@@ -142,7 +146,8 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     assert_eq!(s["passed"], json!(true));
     assert_eq!(s["sheet_version"], json!(1));
     assert_eq!(s["unanswered"], json!([]));
-    assert_eq!(s["fixture_rate"], json!(0.95));
+    // 38 of 50.
+    assert_eq!(s["fixture_rate"], json!(0.76));
     // No photo yet: the notice board and the meters need theirs.
     assert_eq!(
         s["needs_evidence"],
@@ -166,7 +171,11 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
     assert_eq!(a["facts"]["registry"]["households"], json!(1860));
     assert_eq!(
         a["fixture_counts"],
-        json!([{"category": "toilet", "installed": 40, "water_saving": 38}])
+        json!([
+            {"category": "toilet", "installed": 40, "water_saving": 38},
+            {"category": "faucet", "installed": 10, "water_saving": 0, "label": {"grade": 3},
+             "verdict": "not_water_saving"}
+        ])
     );
 
     // Submitting before the photos: refused by its field, nothing submitted.
@@ -301,6 +310,22 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
         ("document_no", "鲁节水〔2026〕12号"),
         ("valid_until", ""),
     ];
+    // A title awarded before the audit (on 2026-11-29 in the city) cannot rest on it.
+    let early = [
+        ("level", "provincial"),
+        ("awarded_on", "2026-11-28"),
+        ("document_no", "鲁节水〔2026〕12号"),
+        ("valid_until", ""),
+    ];
+    let r = app
+        .post_form(&format!("/checks/{id}/title"), Some(&admin), &early)
+        .await;
+    assert!(
+        r.location().contains("AwardBeforeAudit"),
+        "{} {}",
+        r.status,
+        r.location()
+    );
     // Supervisors do not record titles.
     let r = app
         .post_form(&format!("/checks/{id}/title"), Some(&sup), &title)
@@ -378,6 +403,14 @@ async fn each_bad_field_is_refused_by_name_and_nothing_is_written(pool: SqlitePo
         (
             json!({"fixture_counts": [{"category": "bathtub_x", "installed": 5, "water_saving": 5}]}),
             "fixture_counts[0].category",
+        ),
+        (
+            json!({"fixture_counts": [{"category": "toilet", "installed": 5, "label": {"grade": 9}}]}),
+            "fixture_counts[0].label.grade",
+        ),
+        (
+            json!({"fixture_counts": [{"category": "toilet", "installed": 5, "label": {"grade": 1, "figure": "4.8"}}]}),
+            "fixture_counts[0].label.figure",
         ),
         (
             json!({"facts": {"annual_water_m3": 1200}}),

@@ -108,6 +108,19 @@ impl Backend for Panicky {
     ) -> Result<jieshui_app::model::review::AuditView, AppError> {
         self.0.audit_view(a).await
     }
+    async fn score_sheets(
+        &self,
+        kind: SiteKind,
+    ) -> Result<Vec<jieshui_app::domain::score::ScoreSheet>, AppError> {
+        self.0.score_sheets(kind).await
+    }
+    async fn sheet_form_problem(
+        &self,
+        kind: SiteKind,
+        form: jieshui_app::domain::score::SheetForm,
+    ) -> Result<Option<jieshui_app::domain::market::FieldError>, AppError> {
+        self.0.sheet_form_problem(kind, form).await
+    }
 }
 
 async fn panicky_app(pool: SqlitePool) -> TestApp {

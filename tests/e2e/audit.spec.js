@@ -1,6 +1,6 @@
 // An audit from the phone to the title: the inspector audits a demo community item by item, marks
 // one item not applicable, attaches a photo to the two items that need one, counts the toilets (the
-// fixture-rate item follows the counts),
+// fixture-rate item follows the counts) and judges the urinals from their label,
 // corrects the households, watches the total and the pass, and submits; the supervisor approves
 // and recommends it; the administrator records the title awarded, linked to the audit.
 const { test, expect } = require('@playwright/test');
@@ -70,15 +70,31 @@ test('audit a community, approve it, record the title from it', async ({ browser
   const rateItem = insp.getByRole('listitem').filter({ hasText: '节水器具普及率 100 %' });
   await expect(rateItem.getByRole('spinbutton')).toHaveValue('97.5');
   await expect(rateItem.locator('.item-points')).toHaveText('5 / 10');
+  // Ten urinals judged from the label read on them: grade 3 is not water-saving, grade 1 is.
+  await insp.getByRole('combobox', { name: '添加器具类别' }).selectOption({ label: '小便器' });
+  await insp.getByRole('button', { name: '添加器具类别' }).tap();
+  await insp.getByLabel('安装数 · 小便器').fill('10');
+  await insp.getByRole('checkbox', { name: '按水效标识判定 · 小便器' }).check();
+  await expect(insp.getByLabel('其中节水 · 小便器')).toHaveCount(0);
+  const urinals = insp.locator('.count-row[data-category="urinal"]');
+  await urinals.getByRole('radio', { name: '3级' }).check();
+  await expect(urinals.getByRole('status')).toContainText('其中节水 0 / 10');
+  await expect(insp.getByRole('status').filter({ hasText: '节水器具普及率' })).toHaveText('节水器具普及率 78%');
+  await urinals.getByRole('radio', { name: '1级' }).check();
+  await expect(urinals.getByRole('status')).toContainText('其中节水 10 / 10');
+  // 49 of 50: 98 %, 2 points off per point short of 100 %.
+  await expect(insp.getByRole('status').filter({ hasText: '节水器具普及率' })).toHaveText('节水器具普及率 98%');
+  await expect(rateItem.getByRole('spinbutton')).toHaveValue('98');
+  await expect(rateItem.locator('.item-points')).toHaveText('6 / 10');
 
   // The households corrected; the registry's figure is shown beside it.
   const households = insp.getByLabel(/核实户数/);
   await expect(households).toHaveAccessibleName(/登记为 960/);
   await households.fill('1012');
 
-  // 90 of the 95 applicable points (greening out; 5 off for the fixture rate), 94.7 of 100: a pass.
-  await expect(bar).toContainText('90 / 95');
-  await expect(bar).toContainText('94.7');
+  // 91 of the 95 applicable points (greening out; 4 off for the fixture rate), 95.8 of 100: a pass.
+  await expect(bar).toContainText('91 / 95');
+  await expect(bar).toContainText('95.8');
   await expect(bar).toContainText('达到合格线');
   await expect(insp.getByRole('status').filter({ hasText: '已保存到服务器' })).toBeVisible({ timeout: 15_000 });
   await shot(insp, 'audit-editor');
@@ -109,11 +125,13 @@ test('audit a community, approve it, record the title from it', async ({ browser
   await signIn(admin, 'admin');
   await admin.goto(url);
   const titles = admin.getByRole('region', { name: '节水称号' });
-  await titles.getByLabel('授予日期').fill('2026-12-01');
+  // Awarded today in the city (a title cannot be older than its audit).
+  const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+  await titles.getByLabel('授予日期').fill(today);
   await titles.getByLabel('文号').fill('鲁水节〔2026〕30号');
   await titles.getByRole('button', { name: '登记已授予的称号' }).tap();
   await expect(titles.getByRole('status')).toHaveText('称号已登记，并关联到这次评审。');
-  await expect(titles).toContainText('省级 · 鲁水节〔2026〕30号 · 2026-12-01');
+  await expect(titles).toContainText(`省级 · 鲁水节〔2026〕30号 · ${today}`);
   await expect(titles.getByRole('button', { name: '登记已授予的称号' })).toHaveCount(0);
   await shot(admin, 'audit-title');
   await expectNoHorizontalScroll(admin);

@@ -4,6 +4,7 @@
 //! audit), score it and say what is missing before it can be submitted, on the server and on the
 //! phone.
 
+use super::fixture::{Day, LineFacts, RuleSet, Verdict};
 use super::market::{field_error, FieldError, MAX_NOTE};
 use super::score::{fixture_rate, Answer, AnswerError, ScoreSheet, Tenths};
 use super::site::SiteKind;
@@ -28,12 +29,29 @@ pub struct ItemEntry {
     pub note: String,
 }
 
-/// Fixtures of one category counted on site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The water-efficiency label read on the fixtures counted (the model installed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelRead {
+    pub grade: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figure: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figure2: Option<f64>,
+}
+
+/// Fixtures of one category counted on site: how many are water-saving is the auditor's count,
+/// or, when a label was read, follows the verdict on it (`judge_counts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixtureCount {
     pub category: String,
     pub installed: u32,
     pub water_saving: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<LabelRead>,
+    /// The verdict on the label, by the market-check rules in force on the audit's day (set by
+    /// `judge_counts`, never read from a draft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }
 
 /// The site's facts as the audit found them; `None`: not recorded (the registry's value stands).
@@ -235,7 +253,32 @@ fn fixture_count(i: usize, v: &Value) -> Result<FixtureCount, FieldError> {
         ));
     }
     let installed = count(o, "installed", &at("installed"))?.unwrap_or(0);
-    let water_saving = count(o, "water_saving", &at("water_saving"))?.unwrap_or(0);
+    let label = match present(o, "label") {
+        None => None,
+        Some(l) => {
+            let at = |k: &str| format!("fixture_counts[{i}].label.{k}");
+            let l = obj(l, &format!("fixture_counts[{i}].label"))?;
+            let grade = count(l, "grade", &at("grade"))?
+                .and_then(|g| u8::try_from(g).ok())
+                .ok_or_else(|| {
+                    field_error(
+                        at("grade"),
+                        "请填写标识上的水效等级。",
+                        "Give the grade on the label.",
+                    )
+                })?;
+            Some(LabelRead {
+                grade,
+                figure: amount(l, "figure", &at("figure"), 1e6)?,
+                figure2: amount(l, "figure2", &at("figure2"), 1e6)?,
+            })
+        }
+    };
+    // With a label read, how many are water-saving follows its verdict.
+    let water_saving = match label {
+        Some(_) => 0,
+        None => count(o, "water_saving", &at("water_saving"))?.unwrap_or(0),
+    };
     if water_saving > installed {
         return Err(field_error(
             at("water_saving"),
@@ -247,7 +290,53 @@ fn fixture_count(i: usize, v: &Value) -> Result<FixtureCount, FieldError> {
         category,
         installed,
         water_saving,
+        label,
+        verdict: None,
     })
+}
+
+/// Checks the counts' categories against the market-check rules in force on the audit's day
+/// (`None`: none were) and judges each label read as a market line is judged: a water-saving
+/// verdict makes every fixture counted water-saving, any other verdict none.
+pub fn judge_counts(
+    rules: Option<&RuleSet>,
+    day: Day,
+    d: &mut AuditDraft,
+) -> Result<(), FieldError> {
+    for (i, c) in d.fixture_counts.iter_mut().enumerate() {
+        let Some(set) = rules.filter(|r| r.category(&c.category).is_some()) else {
+            return Err(field_error(
+                format!("fixture_counts[{i}].category"),
+                format!("判定规则中没有“{}”这一器具类别。", c.category),
+                format!("The rules have no fixture category “{}”.", c.category),
+            ));
+        };
+        c.verdict = None;
+        let Some(l) = &c.label else { continue };
+        let facts = LineFacts {
+            category: c.category.clone(),
+            label_present: true,
+            grade: Some(l.grade),
+            figure: l.figure,
+            figure2: l.figure2,
+            phased_out: false,
+            date: day,
+        };
+        let j = set.judge(&facts).map_err(|b| {
+            field_error(
+                format!("fixture_counts[{i}].label.{}", b.field),
+                b.reason.zh,
+                b.reason.en,
+            )
+        })?;
+        c.water_saving = if j.verdict == Verdict::WaterSaving {
+            c.installed
+        } else {
+            0
+        };
+        c.verdict = Some(j.verdict);
+    }
+    Ok(())
 }
 
 /// Reads an audit draft (`{items, fixture_counts, facts}`), each field refused by its name in the
@@ -635,6 +724,70 @@ mod tests {
         };
         assert!(check_facts(SiteKind::Enterprise, &water).is_ok());
         assert!(check_facts(SiteKind::PublicBuilding, &water).is_err());
+    }
+
+    #[test]
+    fn a_label_read_on_a_count_is_judged_by_the_market_rules() {
+        let rules = RuleSet::seed();
+        let day = Day::parse("2026-06-01").expect("day");
+        let counts = |c: Value| {
+            let mut d = parse_audit_draft(&json!({ "fixture_counts": c })).expect("draft");
+            judge_counts(Some(&rules), day, &mut d).map(|()| d.fixture_counts)
+        };
+        let c = counts(json!([
+            // What the auditor says is water-saving does not count against the label.
+            {"category": "toilet", "installed": 40, "water_saving": 40, "label": {"grade": 2, "figure": 4.8}},
+            {"category": "faucet", "installed": 12, "label": {"grade": 3}},
+            // A grade its figure does not reach: not counted as water-saving.
+            {"category": "squat_pan", "installed": 6, "label": {"grade": 1, "figure": 9.5}},
+            {"category": "shower", "installed": 5, "water_saving": 4}
+        ]))
+        .expect("judged");
+        assert_eq!(c[0].water_saving, 40);
+        assert_eq!(c[0].verdict, Some(Verdict::WaterSaving));
+        assert_eq!(c[1].water_saving, 0);
+        assert_eq!(c[1].verdict, Some(Verdict::NotWaterSaving));
+        assert_eq!(c[3].water_saving, 4);
+        assert_eq!(c[3].verdict, None);
+        let rate = fixture_rate(
+            &c.iter()
+                .map(|x| (x.installed, x.water_saving))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(c[2].water_saving, 0);
+        assert!(c[2].verdict.is_some_and(|v| v != Verdict::WaterSaving));
+        assert_eq!(rate, Some(44.0 / 63.0));
+        // Refused by field: a grade the label has not, no grade, a category the rules have not.
+        let field = |c: Value| {
+            parse_audit_draft(&json!({ "fixture_counts": c }))
+                .and_then(|mut d| judge_counts(Some(&rules), day, &mut d))
+                .expect_err("refused")
+                .field
+        };
+        assert_eq!(
+            field(json!([{"category": "toilet", "installed": 1, "label": {"grade": 4}}])),
+            "fixture_counts[0].label.grade"
+        );
+        assert_eq!(
+            field(json!([{"category": "toilet", "installed": 1, "label": {"figure": 4.8}}])),
+            "fixture_counts[0].label.grade"
+        );
+        assert_eq!(
+            field(
+                json!([{"category": "toilet", "installed": 1, "label": {"grade": 1, "figure": -1}}])
+            ),
+            "fixture_counts[0].label.figure"
+        );
+        assert_eq!(
+            field(json!([{"category": "bathtub", "installed": 1}])),
+            "fixture_counts[0].category"
+        );
+        // No rules in force on the day: nothing can be counted against them.
+        let mut d = parse_audit_draft(&json!({"fixture_counts": [
+            {"category": "toilet", "installed": 1, "water_saving": 1}
+        ]}))
+        .expect("draft");
+        assert!(judge_counts(None, day, &mut d).is_err());
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub struct AuditView {
     pub registry_households: Option<i64>,
     pub registry_water_m3: Option<f64>,
     pub categories: Vec<CountCategory>,
+    /// The market-check rules in force on the audit's day (a label read on a count is judged by
+    /// them), and that day as `YYYY-MM-DD`.
+    pub rules: Option<crate::domain::fixture::RuleSet>,
+    pub visit_day: String,
     pub recommended: Option<TitleLevel>,
     /// The title recorded from this audit.
     pub title: Option<Title>,

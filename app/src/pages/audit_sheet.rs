@@ -143,7 +143,12 @@ pub fn RecordedAudit(lang: Lang, audit: AuditView) -> impl IntoView {
                     <thead><tr><th scope="col"></th><th scope="col">{Msg::FixturesInstalled.text(lang)}</th><th scope="col">{Msg::FixturesSaving.text(lang)}</th></tr></thead>
                     <tbody>
                         {a.draft.fixture_counts.iter().map(|c| view! {
-                            <tr><th scope="row">{cat_name(&c.category)}</th><td>{c.installed}</td><td>{c.water_saving}</td></tr>
+                            <tr>
+                                <th scope="row">{cat_name(&c.category)}
+                                    {label_read(c, lang).map(|t| view! { <br/><span class="small muted">{t}</span> })}
+                                </th>
+                                <td>{c.installed}</td><td>{c.water_saving}</td>
+                            </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -241,4 +246,23 @@ pub fn TitleSection(
             })}
         </section>
     })
+}
+
+/// What was read on a count's label and the verdict on it: "按标识判定：2级 · 4.8 · 节水".
+fn label_read(c: &crate::domain::audit::FixtureCount, lang: Lang) -> Option<String> {
+    use crate::domain::fixture::num;
+    let l = c.label.as_ref()?;
+    let mut parts = vec![match lang {
+        Lang::Zh => format!("{}级", l.grade),
+        Lang::En => format!("Grade {}", l.grade),
+    }];
+    parts.extend(l.figure.into_iter().chain(l.figure2).map(num));
+    if let Some(v) = c.verdict {
+        parts.push(super::visit::verdict_text(v, lang).to_string());
+    }
+    Some(format!(
+        "{}: {}",
+        Msg::CountJudged.text(lang),
+        parts.join(" · ")
+    ))
 }

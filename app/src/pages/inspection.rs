@@ -220,6 +220,9 @@ const PHONE_TEXTS: &[(&str, Msg)] = &[
     ("fixtures_saving", Msg::FixturesSaving),
     ("fixture_rate", Msg::FixtureRate),
     ("add_fixture_count", Msg::AddFixtureCount),
+    ("count_from_label", Msg::CountFromLabel),
+    ("count_judged", Msg::CountJudged),
+    ("remove_count", Msg::RemoveCount),
     ("site_facts", Msg::SiteFacts),
     ("households_found", Msg::HouseholdsFound),
     ("water_use_found", Msg::WaterUseFound),
@@ -304,6 +307,8 @@ pub fn phone_data(i: &InspectionView, lang: Lang) -> String {
             "photos": a.photos,
             "line_ids": a.line_ids,
             "categories": a.categories,
+            "rules": a.rules,
+            "visit_day": a.visit_day,
             "households": a.site_kind.needs_households(),
             "water_use": a.site_kind.needs_water_use(),
             "registry": {

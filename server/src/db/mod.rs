@@ -295,18 +295,24 @@ pub struct QueueItem {
     pub flagged_photos: i64,
 }
 
+/// A decision's move of a record: from `from` at `outcome_version` to `to`.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition {
+    pub from: InspectionStatus,
+    pub outcome_version: i64,
+    pub to: InspectionStatus,
+}
+
 /// Review: decisions, the queue, rectification orders.
 #[async_trait]
 pub trait ReviewStore: Send + Sync + 'static {
-    /// Records a decision in one transaction: moves the record from `from` to `to` only while it is
-    /// still `from` at `outcome_version` (a conditional update: of two supervisors acting at once one
+    /// Records a decision in one transaction: moves the record from `t.from` to `t.to` only while it
+    /// is still `t.from` at `t.outcome_version` (a conditional update: of two supervisors acting at once one
     /// writes, the other gets `false` and nothing is written), with the review and its comments, a
     /// corrected outcome (a new outcome version), the order change and the audit entry.
     async fn record_review(
         &self,
-        from: InspectionStatus,
-        outcome_version: i64,
-        to: InspectionStatus,
+        t: Transition,
         review: &ReviewRow,
         order: &OrderChange,
         facts: &[FactChange],

@@ -1908,15 +1908,18 @@ fn outcome_col(o: Option<String>) -> StoreResult<Option<Outcome>> {
 impl ReviewStore for SqliteStore {
     async fn record_review(
         &self,
-        from: InspectionStatus,
-        outcome_version: i64,
-        to: InspectionStatus,
+        t: Transition,
         review: &ReviewRow,
         order: &OrderChange,
         facts: &[FactChange],
         audit: &AuditEntry,
     ) -> StoreResult<bool> {
         use jieshui_app::domain::review::Action;
+        let Transition {
+            from,
+            outcome_version,
+            to,
+        } = t;
         let mut tx = self.pool.begin().await?;
         let corrected = review.action == Action::Correct;
         let moved = sqlx::query(

@@ -166,11 +166,12 @@ fn digest(sheet_version: u32, d: &AuditDraft) -> String {
     jieshui_app::domain::evidence::hex(&h.finalize())
 }
 
-/// Fixture categories must be the rules' (those in force on the visit's day).
-async fn check_categories(
+/// The counts' categories must be the rules' (those in force on the visit's day), and a label read
+/// on a count is judged by them.
+async fn judge_counts(
     core: &Core,
     rec: &MarketRecord,
-    d: &AuditDraft,
+    d: &mut AuditDraft,
 ) -> Result<(), MarketRefused> {
     if d.fixture_counts.is_empty() {
         return Ok(());
@@ -179,17 +180,8 @@ async fn check_categories(
         .await
         .map_err(|e| internal(format!("{e:?}")))?;
     let day = core.day_of(rec.inspection.started_at);
-    let rules = RuleSet::in_force(&sets, day);
-    for (i, c) in d.fixture_counts.iter().enumerate() {
-        if rules.and_then(|r| r.category(&c.category)).is_none() {
-            return Err(MarketRefused::Field(field_error(
-                format!("fixture_counts[{i}].category"),
-                format!("判定规则中没有“{}”这一器具类别。", c.category),
-                format!("The rules have no fixture category “{}”.", c.category),
-            )));
-        }
-    }
-    Ok(())
+    jieshui_app::domain::audit::judge_counts(RuleSet::in_force(&sets, day), day, d)
+        .map_err(MarketRefused::Field)
 }
 
 /// `PUT /api/inspections/{id}/draft` for an audit: stores the draft with its computed score.
@@ -206,10 +198,10 @@ pub async fn save_draft(
             Msg::AlreadySubmitted,
         ));
     }
-    let draft = parse_audit_draft(body).map_err(MarketRefused::Field)?;
+    let mut draft = parse_audit_draft(body).map_err(MarketRefused::Field)?;
     let current = view(core, rec).await?;
     check_facts(current.site_kind, &draft.facts).map_err(MarketRefused::Field)?;
-    check_categories(core, &current.rec, &draft).await?;
+    judge_counts(core, &current.rec, &mut draft).await?;
     let photos = current.photos.clone();
     let score = score_draft(&current.sheet, &draft, |k| {
         photos.get(k).copied().unwrap_or(0)
@@ -424,6 +416,10 @@ pub async fn record_title(
     }
     let mut title =
         check_title(form, Uuid::now_v7()).map_err(|(f, m)| TitleRefused::Field(f, m))?;
+    let audit_day = core.day_of(rec.inspection.started_at);
+    if jieshui_app::domain::fixture::Day::parse(&title.awarded_on).is_some_and(|d| d < audit_day) {
+        return Err(TitleRefused::Field("awarded_on", Msg::AwardBeforeAudit));
+    }
     title.audit_id = Some(id);
     let audit = AuditEntry {
         actor_id: Some(user.id),

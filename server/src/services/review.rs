@@ -403,9 +403,11 @@ pub async fn review(
     let written = core
         .store
         .record_review(
-            rec.inspection.status,
-            rec.outcome_version,
-            to,
+            crate::db::Transition {
+                from: rec.inspection.status,
+                outcome_version: rec.outcome_version,
+                to,
+            },
             &row,
             &order,
             &facts,
@@ -756,58 +758,6 @@ pub fn refusal_msg(r: &ReviewRefused) -> Msg {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_decision_is_read_field_by_field() {
-        let d = parse_decision(&json!({
-            "action": "return",
-            "comment": " 请补拍标识 ",
-            "line_comments": [{"line_id": "0192f0c4-1111-7000-8000-000000000001", "text": "等级看不清"}],
-        }))
-        .expect("decision");
-        assert_eq!(d.action, Action::Return);
-        assert_eq!(d.comment, "请补拍标识");
-        assert_eq!(d.line_comments.len(), 1);
-        for (bad, name) in [
-            (json!({"action": "delete"}), "action"),
-            (json!({"action": "submit"}), "action"),
-            (json!({"action": "approve", "comment": 5}), "comment"),
-            (json!({"action": "correct", "outcome": "maybe"}), "outcome"),
-            (
-                json!({"action": "correct", "rectify_by": "2026-13-01"}),
-                "rectify_by",
-            ),
-            (
-                json!({"action": "return", "line_comments": [{"line_id": "x", "text": "t"}]}),
-                "line_comments[0].line_id",
-            ),
-            (
-                json!({"action": "return", "comment": "长".repeat(MAX_NOTE + 1)}),
-                "comment",
-            ),
-        ] {
-            assert_eq!(
-                parse_decision(&bad).map_err(|e| e.field),
-                Err(name.to_string()),
-                "{bad}"
-            );
-        }
-        let many = vec![
-            json!({"line_id": "0192f0c4-1111-7000-8000-000000000001", "text": "t"});
-            MAX_LINE_COMMENTS + 1
-        ];
-        assert_eq!(
-            parse_decision(&json!({"action": "return", "line_comments": many}))
-                .map_err(|e| e.field),
-            Err("line_comments".to_string())
-        );
-    }
-}
-
 /// A supervisor covering the site recommends an approved, passing audit for a title at `level`.
 pub async fn recommend(
     core: &Core,
@@ -867,4 +817,56 @@ pub async fn recommend(
         return Err(user_err(StatusCode::CONFLICT, Msg::RecommendNeedsPass));
     }
     Ok(level)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_decision_is_read_field_by_field() {
+        let d = parse_decision(&json!({
+            "action": "return",
+            "comment": " 请补拍标识 ",
+            "line_comments": [{"line_id": "0192f0c4-1111-7000-8000-000000000001", "text": "等级看不清"}],
+        }))
+        .expect("decision");
+        assert_eq!(d.action, Action::Return);
+        assert_eq!(d.comment, "请补拍标识");
+        assert_eq!(d.line_comments.len(), 1);
+        for (bad, name) in [
+            (json!({"action": "delete"}), "action"),
+            (json!({"action": "submit"}), "action"),
+            (json!({"action": "approve", "comment": 5}), "comment"),
+            (json!({"action": "correct", "outcome": "maybe"}), "outcome"),
+            (
+                json!({"action": "correct", "rectify_by": "2026-13-01"}),
+                "rectify_by",
+            ),
+            (
+                json!({"action": "return", "line_comments": [{"line_id": "x", "text": "t"}]}),
+                "line_comments[0].line_id",
+            ),
+            (
+                json!({"action": "return", "comment": "长".repeat(MAX_NOTE + 1)}),
+                "comment",
+            ),
+        ] {
+            assert_eq!(
+                parse_decision(&bad).map_err(|e| e.field),
+                Err(name.to_string()),
+                "{bad}"
+            );
+        }
+        let many = vec![
+            json!({"line_id": "0192f0c4-1111-7000-8000-000000000001", "text": "t"});
+            MAX_LINE_COMMENTS + 1
+        ];
+        assert_eq!(
+            parse_decision(&json!({"action": "return", "line_comments": many}))
+                .map_err(|e| e.field),
+            Err("line_comments".to_string())
+        );
+    }
 }

@@ -370,7 +370,7 @@ function drawCountVerdicts(s) {
   for (const [slug, el] of view.countVerdicts) {
     const c = (s.counts || []).find((x) => x.category === slug);
     el.textContent = c && c.verdict
-      ? `${T.count_judged}: ${data.verdicts[c.verdict] || c.verdict} · ${T.fixtures_saving} ${c.water_saving} / ${c.installed}`
+      ? `${T.count_judged}${en ? ': ' : '：'}${data.verdicts[c.verdict] || c.verdict} · ${T.fixtures_saving} ${c.water_saving} / ${c.installed}`
       : '';
     const tone = !c || !c.verdict ? '' : c.verdict === 'water_saving' ? ' verdict-ok'
       : c.verdict === 'needs_review' ? ' verdict-review' : ' verdict-bad';
@@ -487,7 +487,7 @@ function drawEditor(root) {
   const groups = sheet.groups.map((g) => h('section', { class: 'card stack', 'aria-label': pick(g.name_zh, g.name_en) },
     h('h2', null, pick(g.name_zh, g.name_en)),
     h('ol', { class: 'item-list' }, sheet.items.filter((it) => it.group === g.id).map(itemCard))));
-  root.replaceChildren(
+  root.replaceChildren(...[
     bar,
     view.status,
     h('p', { class: 'small muted' }, `${T.score_sheet} · ${T.sheet_version} ${sheet.version}`),
@@ -496,7 +496,7 @@ function drawEditor(root) {
     countsCard(),
     factsCard(),
     view.problem,
-    view.submit);
+    view.submit].filter(Boolean));
   drawScore();
   drawStatus();
 }

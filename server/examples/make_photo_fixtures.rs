@@ -1,5 +1,5 @@
 //! Writes the camera-like JPEGs the browser tests upload (`tests/fixtures/photo-*.jpg`): one at
-//! the upload size, one a 12 MP original the phone must downscale.
+//! the upload size, one a 12 MP original the phone must downscale, one taken at a demo community.
 //! `cargo run -p jieshui-server --example make_photo_fixtures`
 
 use jieshui_server::evidence::analyze::fixture::{camera_jpeg, CameraExif};
@@ -26,5 +26,15 @@ fn main() -> std::io::Result<()> {
         camera_jpeg(1600, 1200, &at_shop),
     )?;
     std::fs::write(dir.join("photo-far.jpg"), camera_jpeg(4000, 3000, &far))?;
+    // At 湖滨花园, the demo community the audit test visits.
+    let at_community = CameraExif {
+        lat: Some(36.4488),
+        lon: Some(115.9655),
+        ..at_shop
+    };
+    std::fs::write(
+        dir.join("photo-at-community.jpg"),
+        camera_jpeg(1600, 1200, &at_community),
+    )?;
     Ok(())
 }

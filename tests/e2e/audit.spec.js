@@ -14,9 +14,13 @@ test('audit a community, approve it, record the title from it', async ({ browser
   const sup = await (await browser.newContext()).newPage();
   const admin = await (await browser.newContext()).newPage();
 
+  // The auditor stands in the community (湖滨花园 in the demo data).
+  await insp.context().setGeolocation({ latitude: 36.4488, longitude: 115.9655, accuracy: 10 });
   await signIn(insp, 'inspector');
   await expect(insp).toHaveURL('/today');
-  await insp.goto(`/today?q=${encodeURIComponent(SITE)}`);
+  await insp.waitForLoadState('networkidle');
+  await insp.getByRole('button', { name: '按我的位置排序' }).tap();
+  await expect(insp).toHaveURL(/lat=/);
   await insp.getByRole('button', { name: `开始评审 ${SITE}` }).tap();
   await expect(insp).toHaveURL(/\/checks\/[0-9a-f-]{36}$/);
   const url = insp.url();
@@ -24,6 +28,7 @@ test('audit a community, approve it, record the title from it', async ({ browser
   await expect(bar).toBeVisible();
   await expect(bar).toContainText('合格线 90');
   await expect(bar).toContainText('未达合格线');
+  await expect(insp.locator('#audit')).not.toContainText(/null|undefined|NaN/);
   await insp.waitForLoadState('networkidle');
   await expectNoHorizontalScroll(insp);
   await expectThumbSizedTargets(insp);
@@ -56,7 +61,7 @@ test('audit a community, approve it, record the title from it', async ({ browser
   await expect(needing).toHaveCount(2);
   for (const item of ['开展节水宣传', '一户一表']) {
     const card = insp.getByRole('listitem').filter({ hasText: item }).filter({ has: insp.locator('.item-req') });
-    await card.getByLabel(/本项照片/).setInputFiles([photoTakenAgo('photo-at-shop.jpg').file]);
+    await card.getByLabel(/本项照片/).setInputFiles([photoTakenAgo('photo-at-community.jpg').file]);
     await expect(card.getByRole('link', { name: '已上传' })).toHaveCount(1, { timeout: 20_000 });
   }
   await expect(needing).toHaveCount(0);
@@ -91,6 +96,13 @@ test('audit a community, approve it, record the title from it', async ({ browser
   const households = insp.getByLabel(/核实户数/);
   await expect(households).toHaveAccessibleName(/登记为 960/);
   await households.fill('1012');
+  // Scrolled down to the facts, the score bar is still in view below the top bar, not under it.
+  const hidden = await bar.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return r.top < 0 || !el.contains(at);
+  });
+  expect(hidden).toBe(false);
 
   // 91 of the 95 applicable points (greening out; 4 off for the fixture rate), 95.8 of 100: a pass.
   await expect(bar).toContainText('91 / 95');
@@ -105,10 +117,16 @@ test('audit a community, approve it, record the title from it', async ({ browser
 
   // The supervisor approves it from the queue, then recommends it for a provincial title.
   await signIn(sup, 'supervisor');
+  await expect(sup).not.toHaveURL(/\/login/);
   await sup.goto('/review');
   await sup.getByRole('list', { name: /等待审核/ }).getByRole('link').filter({ hasText: SITE }).tap();
   await expect(sup.getByRole('heading', { level: 1, name: SITE })).toBeVisible();
   await expect(sup.locator('body')).toContainText('达到合格线');
+  // Started and photographed in the community: no flag on the start or the photos.
+  const evidence = sup.getByRole('region', { name: '照片证据' });
+  await expect(evidence).toContainText('开始检查时的位置');
+  await expect(evidence).not.toContainText('没有取得位置');
+  await expect(evidence).not.toContainText('不在网点范围内');
   // An audit has no outcome to correct: approve or return only.
   await expect(sup.getByText('更正处理结果')).toHaveCount(0);
   await expect(sup.getByRole('button', { name: '退回修改' })).toBeVisible();
@@ -123,6 +141,7 @@ test('audit a community, approve it, record the title from it', async ({ browser
 
   // The administrator records the title awarded, linked to the audit.
   await signIn(admin, 'admin');
+  await expect(admin).not.toHaveURL(/\/login/);
   await admin.goto(url);
   const titles = admin.getByRole('region', { name: '节水称号' });
   // Awarded today in the city (a title cannot be older than its audit).

@@ -134,7 +134,7 @@ pub fn RecordedAudit(lang: Lang, audit: AuditView) -> impl IntoView {
                         }).collect_view()}
                     </ol>
                 </section>
-            }
+            }.into_any()
         }).collect_view()}
         {(!a.draft.fixture_counts.is_empty()).then(|| view! {
             <section class="card stack" aria-labelledby="counts-h">
@@ -156,7 +156,7 @@ pub fn RecordedAudit(lang: Lang, audit: AuditView) -> impl IntoView {
                     <p><strong>{Msg::FixtureRate.text(lang)} " " {format!("{}%", num((r * 1000.0).round() / 10.0))}</strong></p>
                 })}
             </section>
-        })}
+        }.into_any())}
         {(facts.households.is_some() || facts.annual_water_m3.is_some() || !a.corrections.is_empty()).then(|| view! {
             <section class="card stack" aria-labelledby="facts-h">
                 <h2 id="facts-h">{Msg::SiteFacts.text(lang)}</h2>
@@ -178,7 +178,7 @@ pub fn RecordedAudit(lang: Lang, audit: AuditView) -> impl IntoView {
                     </ul>
                 })}
             </section>
-        })}
+        }.into_any())}
     }
 }
 
@@ -260,8 +260,12 @@ fn label_read(c: &crate::domain::audit::FixtureCount, lang: Lang) -> Option<Stri
     if let Some(v) = c.verdict {
         parts.push(super::visit::verdict_text(v, lang).to_string());
     }
+    let colon = match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    };
     Some(format!(
-        "{}: {}",
+        "{}{colon}{}",
         Msg::CountJudged.text(lang),
         parts.join(" · ")
     ))

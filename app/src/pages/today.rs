@@ -58,7 +58,10 @@ pub fn TodayPage() -> impl IntoView {
         },
     );
     let checks = AsyncDerived::new(move || crate::api::list_checks(String::new()));
+    // A check started from the list starts where the list was sorted: the fix it was sorted by.
+    let start_at = located.then(|| (lat.clone(), lon.clone(), acc.clone()));
     let body = move || {
+        let start_at = start_at.clone();
         let (lat, lon, acc, kind, q) = (
             lat.clone(),
             lon.clone(),
@@ -152,6 +155,11 @@ pub fn TodayPage() -> impl IntoView {
                                         <input type="hidden" name="id" value=uuid::Uuid::now_v7().to_string() />
                                         <input type="hidden" name="site_id" value=n.site.id.to_string() />
                                         <input type="hidden" name="kind" value=kind />
+                                        {start_at.clone().map(|(la, lo, ac)| view! {
+                                            <input type="hidden" name="lat" value=la />
+                                            <input type="hidden" name="lon" value=lo />
+                                            <input type="hidden" name="accuracy_m" value=ac />
+                                        })}
                                         <button type="submit" class="btn"
                                             aria-label=format!("{} {}", start.text(lang), n.site.name)>
                                             {start.text(lang)}

@@ -142,8 +142,13 @@ test('a full shop visit: five lines judged as typed, kept through a reload and a
   await shot(again, 'visit-in-list');
 });
 
-test('each page loads only its own script, within 100 KB: today its islands, the check page no island', async ({ browser, page }) => {
+test('each page loads only its own script, within 100 KB: today its islands, the check and audit pages no island', async ({ browser, page }) => {
   const url = await startCheck(page);
+  // And an audit, whose page loads its own script beside the same domain module.
+  await page.goto(`/today?q=${encodeURIComponent('湖滨花园')}`);
+  await page.getByRole('button', { name: '开始评审 湖滨花园' }).tap();
+  await expect(page).toHaveURL(/\/checks\/[0-9a-f-]{36}$/);
+  const auditUrl = page.url();
   const state = await page.context().storageState();
   const measure = async (path) => {
     const ctx = await browser.newContext({ storageState: state, viewport: { width: 390, height: 844 } });
@@ -158,14 +163,15 @@ test('each page loads only its own script, within 100 KB: today its islands, the
     return files;
   };
   for (const [path, own, foreign] of [
-    ['/today', '/pkg/jieshui.wasm', '/pkg/phone_bg.wasm'],
-    [new URL(url).pathname, '/pkg/phone_bg.wasm', '/pkg/jieshui.wasm'],
+    ['/today', ['/pkg/jieshui.wasm'], ['/pkg/phone_bg.wasm']],
+    [new URL(url).pathname, ['/pkg/phone_bg.wasm', '/pkg/visit.js'], ['/pkg/jieshui.wasm', '/pkg/audit.js']],
+    [new URL(auditUrl).pathname, ['/pkg/phone_bg.wasm', '/pkg/audit.js'], ['/pkg/jieshui.wasm', '/pkg/visit.js']],
   ]) {
     const files = await measure(path);
     const total = files.reduce((a, f) => a + f.size, 0);
     console.log(`${path}: ${(total / 1024).toFixed(1)} KB of JS + WASM in ${files.length} files: ${files.map((f) => f.url).join(' ')}`);
-    expect(files.map((f) => f.url)).toContain(own);
-    expect(files.map((f) => f.url)).not.toContain(foreign);
+    for (const f of own) expect(files.map((x) => x.url)).toContain(f);
+    for (const f of foreign) expect(files.map((x) => x.url)).not.toContain(f);
     expect(total).toBeLessThanOrEqual(100 * 1024);
   }
   // A page with no script downloads none.

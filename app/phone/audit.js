@@ -18,6 +18,8 @@ import { Audit, num } from './phone.js';
 
 const audit = data.audit;
 const sheet = audit.sheet;
+/// What may be counted: the categories of the market-check rules in force on the audit's day.
+const categories = (audit.rules && audit.rules.categories) || [];
 const scorer = new Audit(JSON.stringify(sheet), JSON.stringify(audit.rules ?? null), audit.visit_day, data.lang);
 const KEY = `jieshui.audit.${ID}`;
 const en = data.lang === 'en';
@@ -294,12 +296,12 @@ function syncFixtureRate() {
 }
 
 function catName(slug) {
-  const c = audit.categories.find((x) => x.slug === slug);
+  const c = ruleOf(slug);
   return c ? pick(c.name_zh, c.name_en) : slug;
 }
 
 function ruleOf(slug) {
-  return ((audit.rules && audit.rules.categories) || []).find((x) => x.slug === slug) || null;
+  return categories.find((x) => x.slug === slug) || null;
 }
 
 /// One counted category: how many are installed, and how many of them are water-saving, counted
@@ -381,7 +383,7 @@ function drawCountVerdicts(s) {
 function countsCard() {
   const rows = h('div', { class: 'stack' });
   const select = h('select', { 'aria-label': T.add_fixture_count });
-  const free = () => audit.categories.filter((c) => !st.draft.fixture_counts.some((x) => x.category === c.slug));
+  const free = () => categories.filter((c) => !st.draft.fixture_counts.some((x) => x.category === c.slug));
   const fill = () => select.replaceChildren(...free().map((c) => h('option', { value: c.slug }, pick(c.name_zh, c.name_en))));
   const draw = () => {
     view.countVerdicts = new Map();

@@ -647,7 +647,7 @@ impl ServerBackend {
         use jieshui_app::domain::fixture::RuleSet;
         use jieshui_app::domain::market::InspectionStatus;
         use jieshui_app::domain::role::Role;
-        use jieshui_app::model::audit::{AuditView, CountCategory, FactCorrection};
+        use jieshui_app::model::audit::{AuditView, FactCorrection};
         let a = services::audits::view(&self.core, rec.clone())
             .await
             .map_err(|r| match r {
@@ -662,19 +662,6 @@ impl ServerBackend {
         let sets = services::rules::rule_sets(&self.core).await?;
         let day = self.core.day_of(rec.inspection.started_at);
         let rules = RuleSet::in_force(&sets, day).cloned();
-        let categories = rules
-            .as_ref()
-            .map(|r| {
-                r.categories
-                    .iter()
-                    .map(|c| CountCategory {
-                        slug: c.slug.clone(),
-                        name_zh: c.name_zh.clone(),
-                        name_en: c.name_en.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let store = &self.core.store;
         let recommended = store.recommended_level(id).await.map_err(store_err)?;
         let title = store.title_of_audit(id).await.map_err(store_err)?;
@@ -714,7 +701,6 @@ impl ServerBackend {
             line_ids,
             registry_households: a.registry_households,
             registry_water_m3: a.registry_water_m3,
-            categories,
             rules,
             visit_day: day.to_string(),
             recommended,

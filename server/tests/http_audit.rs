@@ -304,19 +304,17 @@ async fn an_audit_is_scored_submitted_once_approved_and_leads_to_a_title(pool: S
             .await,
     );
     assert_eq!(a["recommended_level"], "provincial");
-    let title = [
-        ("level", "provincial"),
-        ("awarded_on", "2026-12-01"),
-        ("document_no", "鲁节水〔2026〕12号"),
-        ("valid_until", ""),
-    ];
+    let awarded_on = |day| {
+        [
+            ("level", "provincial"),
+            ("awarded_on", day),
+            ("document_no", "鲁节水〔2026〕12号"),
+            ("valid_until", ""),
+        ]
+    };
+    let title = awarded_on("2026-12-01");
     // A title awarded before the audit (on 2026-11-29 in the city) cannot rest on it.
-    let early = [
-        ("level", "provincial"),
-        ("awarded_on", "2026-11-28"),
-        ("document_no", "鲁节水〔2026〕12号"),
-        ("valid_until", ""),
-    ];
+    let early = awarded_on("2026-11-28");
     let r = app
         .post_form(&format!("/checks/{id}/title"), Some(&admin), &early)
         .await;

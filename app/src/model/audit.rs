@@ -10,14 +10,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// A fixture category the auditor may count (the market-check rules' categories).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CountCategory {
-    pub slug: String,
-    pub name_zh: String,
-    pub name_en: String,
-}
-
 /// A site fact this audit corrected in the registry, with the value it replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactCorrection {
@@ -40,9 +32,8 @@ pub struct AuditView {
     pub line_ids: BTreeMap<String, Uuid>,
     pub registry_households: Option<i64>,
     pub registry_water_m3: Option<f64>,
-    pub categories: Vec<CountCategory>,
-    /// The market-check rules in force on the audit's day (a label read on a count is judged by
-    /// them), and that day as `YYYY-MM-DD`.
+    /// The market-check rules in force on the audit's day: their categories are what may be
+    /// counted, and a label read on a count is judged by them; and that day as `YYYY-MM-DD`.
     pub rules: Option<crate::domain::fixture::RuleSet>,
     pub visit_day: String,
     pub recommended: Option<TitleLevel>,

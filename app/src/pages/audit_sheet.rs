@@ -88,9 +88,9 @@ pub fn RecordedAudit(lang: Lang, audit: AuditView) -> impl IntoView {
     };
     let entry = |id: &str| a.draft.items.iter().find(|e| e.item_id == id).cloned();
     let cat_name = |slug: &str| {
-        a.categories
-            .iter()
-            .find(|c| c.slug == slug)
+        a.rules
+            .as_ref()
+            .and_then(|r| r.category(slug))
             .map(|c| pick(lang, &c.name_zh, &c.name_en))
             .unwrap_or_else(|| slug.to_string())
     };

@@ -306,7 +306,6 @@ pub fn phone_data(i: &InspectionView, lang: Lang) -> String {
             "draft": crate::domain::audit::draft_json(&a.draft),
             "photos": a.photos,
             "line_ids": a.line_ids,
-            "categories": a.categories,
             "rules": a.rules,
             "visit_day": a.visit_day,
             "households": a.site_kind.needs_households(),
